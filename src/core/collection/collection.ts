@@ -1,0 +1,280 @@
+/**
+ * A collection's in-memory state and the operations on it: keys <-> (segment, slot), segments, and the
+ * query path. Everything here is synchronous and deterministic; the db layer logs each operation to the
+ * write-ahead log and persists segments at checkpoints. Scores are made here, at the API edge of core:
+ * inside, everything is a distance (lower is better).
+ */
+import { QuiverError } from '../errors.js';
+import { FlatIndex } from '../index/flat/flat.js';
+import type { SearchParams, VectorIndex } from '../index/index.js';
+import type { KernelBackend, KernelMetric } from '../kernels/kernel.js';
+import { assert } from '../lib/assert.js';
+import { LIMITS } from '../lib/limits.js';
+import { TopK } from '../lib/topk.js';
+import { type IndexConfig, printRecipe } from './recipe.js';
+import type { Metadata, Metric, StoredRecord } from './records.js';
+import { Segment } from './segment.js';
+
+export interface CollectionDefinition {
+  name: string;
+  /** Distinguishes incarnations of the same name (drop, then create again). */
+  id: number;
+  dimension: number;
+  metric: Metric;
+  index: IndexConfig;
+}
+
+export interface EngineContext {
+  backend: KernelBackend;
+  segmentBytesMax: number;
+  nextSegmentId(): number;
+}
+
+export interface Hit {
+  key: string;
+  score: number;
+  distance: number;
+  metadata?: Metadata;
+  document?: string;
+  vector?: Float32Array;
+}
+
+export type IncludeField = 'metadata' | 'document' | 'vector';
+
+export interface EngineQuery {
+  vector: Float32Array;
+  k: number;
+  include: ReadonlySet<IncludeField>;
+  minScore?: number;
+  search: SearchParams;
+}
+
+/** A location packs (segment id, slot) into one safe integer. */
+const SLOT_SPAN = 2 ** 32;
+
+export class CollectionEngine {
+  readonly definition: CollectionDefinition;
+  readonly kernelMetric: KernelMetric;
+  private readonly context: EngineContext;
+  private readonly index: VectorIndex;
+  /** Sealed segments in creation order, then the growing one last. */
+  private sealedSegments: Segment[] = [];
+  private growingSegment: Segment;
+  private readonly segmentsById = new Map<number, Segment>();
+  private readonly locations = new Map<string, number>();
+
+  constructor(definition: CollectionDefinition, context: EngineContext) {
+    this.definition = definition;
+    this.context = context;
+    this.kernelMetric = definition.metric === 'l2' ? 'l2' : 'dot';
+    assert(definition.index.type === 'flat', `index type ${definition.index.type} reached the engine unsupported`);
+    this.index = new FlatIndex();
+    this.growingSegment = this.newSegment(64);
+  }
+
+  get name(): string {
+    return this.definition.name;
+  }
+
+  get recipe(): string {
+    return printRecipe(this.definition.index);
+  }
+
+  get count(): number {
+    return this.locations.size;
+  }
+
+  get segments(): readonly Segment[] {
+    return this.growingSegment.count > 0 ? [...this.sealedSegments, this.growingSegment] : this.sealedSegments;
+  }
+
+  get growing(): Segment {
+    return this.growingSegment;
+  }
+
+  get sealed(): readonly Segment[] {
+    return this.sealedSegments;
+  }
+
+  // ---- writes (already validated; applied whole) ----
+
+  upsert(records: readonly StoredRecord[]): void {
+    for (const record of records) {
+      if (this.growingSegment.roomRows === 0) this.freeze();
+      const previous = this.locations.get(record.key);
+      if (previous !== undefined) this.markDeleted(previous);
+      const slot = this.growingSegment.append(record.key, record.vector, record.metadata, record.document);
+      this.locations.set(record.key, this.growingSegment.id * SLOT_SPAN + slot);
+    }
+  }
+
+  /** Deletes the keys that exist; returns how many did. */
+  delete(keys: readonly string[]): number {
+    let count = 0;
+    for (const key of keys) {
+      const location = this.locations.get(key);
+      if (location === undefined) continue;
+      this.markDeleted(location);
+      this.locations.delete(key);
+      count++;
+    }
+    return count;
+  }
+
+  // ---- reads ----
+
+  has(key: string): boolean {
+    return this.locations.has(key);
+  }
+
+  get(key: string): StoredRecord | null {
+    const location = this.locations.get(key);
+    if (location === undefined) return null;
+    const { segment, slot } = this.resolve(location);
+    const record: StoredRecord = { key, vector: segment.arena.row(slot) };
+    const metadata = segment.metadata[slot];
+    const document = segment.documents[slot];
+    if (metadata !== undefined) record.metadata = structuredClone(metadata);
+    if (document !== undefined) record.document = document;
+    return record;
+  }
+
+  keys(): string[] {
+    return [...this.locations.keys()];
+  }
+
+  query(request: EngineQuery): Hit[] {
+    const segments = this.segments;
+    const k = Math.min(request.k, this.count);
+    const top = new TopK(k);
+    segments.forEach((segment, ordinal) => this.index.search(segment, this.kernelMetric, request.vector, top, ordinal * SLOT_SPAN, request.search));
+    const { distances, ids } = top.drain();
+    const hits: Hit[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const segment = segments[Math.floor(ids[i] / SLOT_SPAN)];
+      const slot = ids[i] % SLOT_SPAN;
+      const hit = this.makeHit(segment, slot, distances[i], request.include);
+      if (request.minScore !== undefined && hit.score < request.minScore) break;
+      hits.push(hit);
+    }
+    return hits;
+  }
+
+  // ---- segments: sealing, recovery, compaction ----
+
+  /** Seals the growing segment (if it holds anything) and starts a new one. Returns the sealed one. */
+  freeze(): Segment | null {
+    const segment = this.growingSegment;
+    if (segment.count === 0) return null;
+    segment.sealed = true;
+    this.sealedSegments.push(segment);
+    this.growingSegment = this.newSegment(64);
+    return segment;
+  }
+
+  /** Recovery: installs a sealed segment loaded from its file; later segments win for the same key. */
+  adoptSealed(segment: Segment, deletedSlots: Uint32Array): void {
+    assert(this.growingSegment.count === 0, 'segments are adopted before the WAL is replayed');
+    for (const slot of deletedSlots) {
+      if (slot >= segment.count) {
+        throw new QuiverError('CORRUPTED', `The manifest marks slot ${slot} deleted in segment ${segment.id}, which holds ${segment.count} records.`, { segment: segment.id, slot });
+      }
+      segment.markDeleted(slot);
+    }
+    segment.sealed = true;
+    segment.persisted = true;
+    this.segmentsById.set(segment.id, segment);
+    this.sealedSegments.push(segment);
+    for (let slot = 0; slot < segment.count; slot++) {
+      if (segment.isDeleted(slot)) continue;
+      const key = segment.keys[slot];
+      const previous = this.locations.get(key);
+      if (previous !== undefined) {
+        throw new QuiverError('CORRUPTED', `Key ${JSON.stringify(key)} is live in two segments (${this.resolve(previous).segment.id} and ${segment.id}).`, { key, segment: segment.id });
+      }
+      this.locations.set(key, segment.id * SLOT_SPAN + slot);
+    }
+  }
+
+  /**
+   * Rewrites the sealed segments chosen by `pick` into one segment holding only their live records,
+   * and swaps it in. Synchronous, so no write can interleave. Returns the new segment, or null.
+   */
+  compact(pick: (segments: readonly Segment[]) => Segment[]): { replaced: Segment[]; segment: Segment } | null {
+    const chosen = pick(this.sealedSegments);
+    if (chosen.length === 0) return null;
+    const live = chosen.reduce((n, s) => n + s.liveCount, 0);
+    const merged = this.newSegment(Math.max(1, live));
+    for (const source of chosen) {
+      for (let slot = 0; slot < source.count; slot++) {
+        if (source.isDeleted(slot)) continue;
+        const key = source.keys[slot];
+        const newSlot = merged.append(key, source.arena.row(slot), source.metadata[slot], source.documents[slot]);
+        this.locations.set(key, merged.id * SLOT_SPAN + newSlot);
+      }
+    }
+    merged.sealed = true;
+    const position = this.sealedSegments.indexOf(chosen[0]);
+    const chosenSet = new Set(chosen);
+    const rest = this.sealedSegments.filter((s) => !chosenSet.has(s));
+    rest.splice(Math.min(position, rest.length), 0, merged);
+    this.sealedSegments = merged.count > 0 ? rest : rest.filter((s) => s !== merged);
+    for (const s of chosen) this.segmentsById.delete(s.id);
+    if (merged.count === 0) this.segmentsById.delete(merged.id);
+    return { replaced: chosen, segment: merged };
+  }
+
+  /** Bytes per live vector by part, as stats() reports them. */
+  memory(): { vectors: number; metadata: number; segments: number } {
+    let vectorBytes = 0;
+    let payloadBytes = 0;
+    for (const s of this.segments) {
+      vectorBytes += s.arena.rowBytes;
+      payloadBytes += s.payloadBytes;
+    }
+    return { vectors: vectorBytes, metadata: payloadBytes, segments: this.segments.length };
+  }
+
+  private newSegment(initialCapacity: number): Segment {
+    const id = this.context.nextSegmentId();
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax);
+    this.segmentsById.set(id, segment);
+    return segment;
+  }
+
+  private resolve(location: number): { segment: Segment; slot: number } {
+    const segment = this.segmentsById.get(Math.floor(location / SLOT_SPAN));
+    assert(segment !== undefined, `location ${location} names a segment the collection does not hold`);
+    return { segment, slot: location % SLOT_SPAN };
+  }
+
+  private markDeleted(location: number): void {
+    const { segment, slot } = this.resolve(location);
+    segment.markDeleted(slot);
+  }
+
+  private makeHit(segment: Segment, slot: number, kernelDistance: number, include: ReadonlySet<IncludeField>): Hit {
+    const { score, distance } = toScore(this.definition.metric, kernelDistance);
+    const hit: Hit = { key: segment.keys[slot], score, distance };
+    if (include.has('metadata') && segment.metadata[slot] !== undefined) hit.metadata = structuredClone(segment.metadata[slot]);
+    if (include.has('document') && segment.documents[slot] !== undefined) hit.document = segment.documents[slot];
+    if (include.has('vector')) hit.vector = segment.arena.row(slot);
+    return hit;
+  }
+}
+
+/** The API's two views of a kernel distance: score higher-is-better, distance lower-is-better. */
+export function toScore(metric: Metric, kernelDistance: number): { score: number; distance: number } {
+  if (metric === 'cosine') return { score: -kernelDistance, distance: 1 + kernelDistance };
+  return { score: -kernelDistance, distance: kernelDistance };
+}
+
+export function checkK(k: unknown): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) {
+    throw new QuiverError('INVALID_ARGUMENT', `k is a whole number of at least 1; got ${String(k)}.`, { field: 'k', received: String(k) });
+  }
+  if (k > LIMITS.kMax) {
+    throw new QuiverError('LIMIT_EXCEEDED', `k is ${k}; the limit is ${LIMITS.kMax}. Page with scan() to read more records.`, { limit: 'kMax', received: k, maximum: LIMITS.kMax });
+  }
+  return k;
+}

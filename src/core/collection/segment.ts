@@ -1,0 +1,107 @@
+/**
+ * A segment: a run of records whose vectors share one arena (one linear memory). The growing segment
+ * takes new writes; once sealed a segment's rows never change, only its deletion marks do, until
+ * compaction rewrites it. Slots are dense u32s, never reused within a segment.
+ */
+import type { KernelBackend } from '../kernels/kernel.js';
+import { assert } from '../lib/assert.js';
+import { VectorArena } from '../vectors/arena.js';
+import type { Metadata } from './records.js';
+
+const utf8 = new TextEncoder();
+
+export class Segment {
+  readonly id: number;
+  readonly arena: VectorArena;
+  readonly keys: string[] = [];
+  readonly metadata: (Metadata | undefined)[] = [];
+  readonly documents: (string | undefined)[] = [];
+  /** 1 where the slot's record was deleted or replaced. */
+  private deletedMarks: Uint8Array;
+  private deletedCount = 0;
+  /** UTF-8 bytes of keys, metadata JSON and documents: the memory report's "metadata" part. */
+  payloadBytes = 0;
+  sealed = false;
+  /** Written to a segment file that the current manifest names. */
+  persisted = false;
+
+  constructor(backend: KernelBackend, id: number, dimension: number, initialCapacity: number, maximumRowBytes: number) {
+    this.id = id;
+    this.arena = new VectorArena(backend, dimension, initialCapacity, maximumRowBytes);
+    this.deletedMarks = new Uint8Array(Math.max(16, initialCapacity));
+  }
+
+  get count(): number {
+    return this.keys.length;
+  }
+
+  get liveCount(): number {
+    return this.keys.length - this.deletedCount;
+  }
+
+  get deleted(): number {
+    return this.deletedCount;
+  }
+
+  /** Room left before the segment reaches its byte cap. */
+  get roomRows(): number {
+    return this.arena.roomRows;
+  }
+
+  append(key: string, vector: ArrayLike<number>, metadata: Metadata | undefined, document: string | undefined): number {
+    const slot = this.arena.append(vector);
+    this.keys.push(key);
+    this.metadata.push(metadata);
+    this.documents.push(document);
+    this.payloadBytes += recordPayloadBytes(key, metadata, document);
+    if (slot >= this.deletedMarks.length) {
+      const grown = new Uint8Array(this.deletedMarks.length * 2);
+      grown.set(this.deletedMarks);
+      this.deletedMarks = grown;
+    }
+    return slot;
+  }
+
+  /** Fills an empty segment from a segment file's columns (vectors packed without padding). */
+  load(keys: string[], vectors: Float32Array, metadata: (Metadata | undefined)[], documents: (string | undefined)[]): void {
+    assert(this.keys.length === 0, 'Segment.load needs an empty segment');
+    this.arena.appendPacked(vectors, keys.length);
+    if (this.deletedMarks.length < keys.length) this.deletedMarks = new Uint8Array(keys.length);
+    for (let slot = 0; slot < keys.length; slot++) {
+      this.keys.push(keys[slot]);
+      this.metadata.push(metadata[slot]);
+      this.documents.push(documents[slot]);
+      this.payloadBytes += recordPayloadBytes(keys[slot], metadata[slot], documents[slot]);
+    }
+  }
+
+  isDeleted(slot: number): boolean {
+    return this.deletedMarks[slot] === 1;
+  }
+
+  markDeleted(slot: number): void {
+    if (this.deletedMarks[slot] === 1) return;
+    this.deletedMarks[slot] = 1;
+    this.deletedCount++;
+  }
+
+  /** The deletion marks as a sorted slot list (what checkpoints persist). */
+  deletedSlots(): Uint32Array {
+    const out = new Uint32Array(this.deletedCount);
+    let n = 0;
+    for (let slot = 0; slot < this.keys.length; slot++) if (this.deletedMarks[slot] === 1) out[n++] = slot;
+    return out;
+  }
+
+  /** Direct view of the marks for the scan loop: index by slot, 1 means skip. */
+  get marks(): Uint8Array {
+    return this.deletedMarks;
+  }
+}
+
+export function recordPayloadBytes(key: string, metadata: Metadata | undefined, document: string | undefined): number {
+  let bytes = utf8.encode(key).length;
+  if (metadata !== undefined) bytes += utf8.encode(JSON.stringify(metadata)).length;
+  if (document !== undefined) bytes += utf8.encode(document).length;
+  return bytes;
+}

@@ -1,0 +1,124 @@
+/**
+ * Segment files (seg-NNNNNNNN.qseg): one sealed segment's records, immutable once written.
+ *
+ *   offset size
+ *   0      4    magic "QVSG"
+ *   4      2    format version (1)
+ *   6      2    flags (0)
+ *   8      4    segment id (u32)
+ *   12     4    dimension (u32)
+ *   16     4    record count N (u32)
+ *   20     4    CRC-32C of bytes 0..19
+ *   24          three sections in this order, each:
+ *                 u32 kind | u64 body length | u32 CRC-32C of the body | body
+ *               kind 1 VECTORS:  N x dimension float32, little-endian, row-major, no padding
+ *               kind 2 KEYS:     N x (u32 byte length + UTF-8 key)
+ *               kind 3 PAYLOADS: N x (u8 flags: bit 0 metadata, bit 1 document;
+ *                                    then, when present, u32 length + UTF-8 metadata JSON,
+ *                                    u32 length + UTF-8 document)
+ *   end         nothing may follow the last section.
+ * Every byte is covered by a checksum, so a flipped bit anywhere is reported as CORRUPTED with the
+ * file and offset, never loaded.
+ */
+import { QuiverError } from '../errors.js';
+import type { Metadata } from '../collection/records.js';
+import { ByteReader, ByteWriter } from './bytes.js';
+import { crc32c } from './crc32c.js';
+import { corrupted, readHeader, writeHeader } from './header.js';
+
+export const SEGMENT_MAGIC = 'QVSG';
+export const SEGMENT_VERSION = 1;
+const SECTION_VECTORS = 1;
+const SECTION_KEYS = 2;
+const SECTION_PAYLOADS = 3;
+
+export interface SegmentContents {
+  id: number;
+  dimension: number;
+  keys: string[];
+  /** N x dimension floats, packed. */
+  vectors: Float32Array;
+  metadata: (Metadata | undefined)[];
+  documents: (string | undefined)[];
+}
+
+export function encodeSegment(segment: SegmentContents): Uint8Array {
+  const count = segment.keys.length;
+  const out = new ByteWriter(segment.vectors.byteLength + count * 64 + 64);
+  writeHeader(out, SEGMENT_MAGIC, SEGMENT_VERSION);
+  out.u32(segment.id).u32(segment.dimension).u32(count);
+  out.u32(crc32c(out.finish().subarray(0, 20)));
+  section(out, SECTION_VECTORS, new Uint8Array(segment.vectors.buffer, segment.vectors.byteOffset, count * segment.dimension * 4));
+  const keys = new ByteWriter(count * 16);
+  for (const key of segment.keys) keys.utf8(key);
+  section(out, SECTION_KEYS, keys.finish());
+  const payloads = new ByteWriter(count * 4);
+  for (let i = 0; i < count; i++) {
+    const metadata = segment.metadata[i];
+    const document = segment.documents[i];
+    payloads.u8((metadata !== undefined ? 1 : 0) | (document !== undefined ? 2 : 0));
+    if (metadata !== undefined) payloads.utf8(JSON.stringify(metadata));
+    if (document !== undefined) payloads.utf8(document);
+  }
+  section(out, SECTION_PAYLOADS, payloads.finish());
+  return out.finish();
+}
+
+export function decodeSegment(bytes: Uint8Array, file: string): SegmentContents {
+  const reader = new ByteReader(bytes, file);
+  readHeader(reader, SEGMENT_MAGIC, SEGMENT_VERSION, 'segment');
+  const id = reader.u32();
+  const dimension = reader.u32();
+  const count = reader.u32();
+  const headerCrc = reader.u32();
+  if (crc32c(bytes.subarray(0, 20)) !== headerCrc) throw corrupted(file, 20, 'the header checksum does not match');
+  if (dimension === 0) throw corrupted(file, 12, 'dimension 0');
+
+  const vectorBody = readSection(reader, SECTION_VECTORS, 'vectors');
+  if (vectorBody.length !== count * dimension * 4) throw corrupted(file, 24, `the vectors section holds ${vectorBody.length} bytes, not ${count} x ${dimension} float32`);
+  const vectors = new Float32Array(vectorBody.slice().buffer);
+
+  const keyReader = new ByteReader(readSection(reader, SECTION_KEYS, 'keys'), file);
+  const keys: string[] = new Array(count);
+  for (let i = 0; i < count; i++) keys[i] = keyReader.utf8();
+  if (!keyReader.atEnd) throw corrupted(file, reader.offset, 'the keys section is longer than its records');
+
+  const payloadReader = new ByteReader(readSection(reader, SECTION_PAYLOADS, 'payloads'), file);
+  const metadata: (Metadata | undefined)[] = new Array(count);
+  const documents: (string | undefined)[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const flags = payloadReader.u8();
+    if (flags > 3) throw corrupted(file, reader.offset, `record ${i} has unknown payload flags ${flags}`);
+    metadata[i] = flags & 1 ? parseJsonObject(payloadReader.utf8(), file, i) : undefined;
+    documents[i] = flags & 2 ? payloadReader.utf8() : undefined;
+  }
+  if (!payloadReader.atEnd) throw corrupted(file, reader.offset, 'the payloads section is longer than its records');
+  if (!reader.atEnd) throw corrupted(file, reader.offset, 'bytes follow the last section');
+  return { id, dimension, keys, vectors, metadata, documents };
+}
+
+function section(out: ByteWriter, kind: number, body: Uint8Array): void {
+  out.u32(kind).u64(body.length).u32(crc32c(body)).bytes(body);
+}
+
+function readSection(reader: ByteReader, kind: number, name: string): Uint8Array {
+  const at = reader.offset;
+  const found = reader.u32();
+  if (found !== kind) throw corrupted(reader.what, at, `expected the ${name} section (kind ${kind}), found kind ${found}`);
+  const length = reader.u64();
+  const crc = reader.u32();
+  if (length > reader.remaining) throw corrupted(reader.what, at, `the ${name} section claims ${length} bytes but only ${reader.remaining} remain (truncated file)`);
+  const body = reader.bytes(length);
+  if (crc32c(body) !== crc) throw corrupted(reader.what, at, `the ${name} section's checksum does not match`);
+  return body;
+}
+
+export function parseJsonObject(text: string, file: string, record: number): Metadata {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Metadata;
+  } catch {
+    // reported below
+  }
+  throw new QuiverError('CORRUPTED', `${file}: the metadata of record ${record} is not a JSON object.`, { file, record });
+}

@@ -1,0 +1,32 @@
+/**
+ * Every limit Quiver enforces, in one place (docs/limits.md mirrors this file). Exceeding one is a
+ * LIMIT_EXCEEDED QuiverError that names the limit, the value received and the maximum.
+ */
+export const LIMITS = {
+  /** Vector dimension. Covers every common embedding model (up to 4,096-d LLM embedders) with room. */
+  dimensionMax: 16_384,
+  /** Records in one upsert / update / delete / get call. */
+  batchRecordsMax: 10_000,
+  /** UTF-8 bytes in a record key. */
+  keyBytesMax: 512,
+  /** UTF-8 bytes of a record's metadata, serialised as JSON. */
+  metadataBytesMax: 64 * 1024,
+  /** UTF-8 bytes of a record's document text. */
+  documentBytesMax: 1024 * 1024,
+  /** Nesting depth of metadata values. */
+  metadataDepthMax: 32,
+  /** k in a query. */
+  kMax: 10_000,
+  /** Queries in one queryMany call. */
+  queryManyMax: 1_000,
+  /** Collections in one database. */
+  collectionsMax: 10_000,
+  /** Characters in a collection name ([A-Za-z0-9][A-Za-z0-9_.-]*). */
+  collectionNameMax: 64,
+  /** Records in one scan batch. */
+  scanBatchMax: 10_000,
+} as const;
+
+/** A segment's vectors live in one WebAssembly.Memory (wasm32: 4 GiB at most); sealing well below. */
+export const SEGMENT_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+export const SEGMENT_BYTES_MAX_LIMIT = 2 * 1024 * 1024 * 1024;

@@ -1,0 +1,81 @@
+/**
+ * The k smallest (distance, id) pairs seen so far: a bounded max-heap in typed arrays, so the hot loop
+ * that feeds it allocates nothing. `worst` is the admission threshold: a candidate at or above it when
+ * the heap is full cannot enter, which lets callers skip work early.
+ */
+export class TopK {
+  readonly k: number;
+  private readonly distances: Float64Array;
+  private readonly ids: Float64Array;
+  private length = 0;
+
+  constructor(k: number) {
+    this.k = k;
+    this.distances = new Float64Array(Math.max(k, 1));
+    this.ids = new Float64Array(Math.max(k, 1));
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  /** Admission threshold: +Infinity until the heap is full. */
+  get worst(): number {
+    return this.length < this.k ? Infinity : this.distances[0];
+  }
+
+  push(distance: number, id: number): void {
+    if (this.k === 0) return;
+    if (this.length < this.k) {
+      this.siftUp(this.length++, distance, id);
+    } else if (distance < this.distances[0]) {
+      this.siftDown(0, distance, id);
+    }
+  }
+
+  /** Pairs sorted by ascending distance (ties by ascending id, so results are deterministic). Empties the heap. */
+  drain(): { distances: Float64Array; ids: Float64Array } {
+    const order = Array.from({ length: this.length }, (_, i) => i);
+    const d = this.distances;
+    const ids = this.ids;
+    order.sort((a, b) => d[a] - d[b] || ids[a] - ids[b]);
+    const out = { distances: new Float64Array(order.length), ids: new Float64Array(order.length) };
+    order.forEach((from, to) => {
+      out.distances[to] = d[from];
+      out.ids[to] = ids[from];
+    });
+    this.length = 0;
+    return out;
+  }
+
+  private siftUp(at: number, distance: number, id: number): void {
+    const d = this.distances;
+    const ids = this.ids;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (d[parent] >= distance) break;
+      d[at] = d[parent];
+      ids[at] = ids[parent];
+      at = parent;
+    }
+    d[at] = distance;
+    ids[at] = id;
+  }
+
+  private siftDown(at: number, distance: number, id: number): void {
+    const d = this.distances;
+    const ids = this.ids;
+    const n = this.length;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && d[child + 1] > d[child]) child++;
+      if (d[child] <= distance) break;
+      d[at] = d[child];
+      ids[at] = ids[child];
+      at = child;
+    }
+    d[at] = distance;
+    ids[at] = id;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * One segment's vectors: rows in a single linear memory handed out by the kernel backend, a padded
+ * stride so kernels run whole SIMD lanes, dense slots 0..count-1. The memory also holds the prepared
+ * query (at offset 0) and a scratch area after the rows for the kernel's output distances, so a query
+ * scans a segment without copying a single row.
+ *
+ *   [0, stride)                  prepared query, zero-padded
+ *   [stride, stride + cap*stride) rows
+ *   [.., +4*count)               output distances (scratch, per query)
+ */
+import { QuiverError } from '../errors.js';
+import { type KernelBackend, type KernelMemory, type KernelMetric, strideFor } from '../kernels/kernel.js';
+
+export class VectorArena {
+  readonly dimension: number;
+  readonly strideBytes: number;
+  private readonly memory: KernelMemory;
+  private readonly rowsOffset: number;
+  private readonly rowsMax: number;
+  private capacity: number;
+  private rowCount = 0;
+
+  /** maximumRowBytes caps the rows; the memory may also hold the query and per-row scratch beside them. */
+  constructor(backend: KernelBackend, dimension: number, initialCapacity: number, maximumRowBytes: number) {
+    this.dimension = dimension;
+    this.strideBytes = strideFor(dimension);
+    this.rowsOffset = this.strideBytes;
+    this.rowsMax = Math.max(1, initialCapacity, Math.floor(maximumRowBytes / this.strideBytes));
+    this.capacity = Math.max(1, Math.min(initialCapacity, this.rowsMax));
+    const scratchBytes = this.rowsMax * 8 + 16;
+    this.memory = backend.createMemory(this.bytesFor(this.capacity), this.bytesFor(this.rowsMax) + scratchBytes);
+  }
+
+  get count(): number {
+    return this.rowCount;
+  }
+
+  /** Bytes the rows occupy (padded), the figure segment size caps apply to. */
+  get rowBytes(): number {
+    return this.rowCount * this.strideBytes;
+  }
+
+  get memoryBytes(): number {
+    return this.memory.byteLength;
+  }
+
+  /** Appends a row; returns its slot. The vector must already be validated (finite, right dimension). */
+  append(vector: ArrayLike<number>): number {
+    if (this.rowCount === this.capacity) this.grow(this.rowCount + 1);
+    const slot = this.rowCount++;
+    const at = (this.rowsOffset + slot * this.strideBytes) >> 2;
+    const f32 = new Float32Array(this.memory.buffer);
+    for (let i = 0; i < this.dimension; i++) f32[at + i] = vector[i];
+    return slot;
+  }
+
+  /** Appends `rows` rows of `dimension` floats packed without padding (the on-disk layout). */
+  appendPacked(packed: Float32Array, rows: number): void {
+    if (this.rowCount + rows > this.capacity) this.grow(this.rowCount + rows);
+    const f32 = new Float32Array(this.memory.buffer);
+    const strideFloats = this.strideBytes >> 2;
+    let at = (this.rowsOffset >> 2) + this.rowCount * strideFloats;
+    for (let r = 0; r < rows; r++, at += strideFloats) {
+      f32.set(packed.subarray(r * this.dimension, (r + 1) * this.dimension), at);
+    }
+    this.rowCount += rows;
+  }
+
+  /** A copy of one row. */
+  row(slot: number): Float32Array {
+    const at = this.rowsOffset + slot * this.strideBytes;
+    return new Float32Array(this.memory.buffer.slice(at, at + this.dimension * 4));
+  }
+
+  /** Rows [first, first+rows) packed without padding, for the segment file. */
+  packed(first = 0, rows = this.rowCount): Float32Array {
+    const out = new Float32Array(rows * this.dimension);
+    const f32 = new Float32Array(this.memory.buffer);
+    const strideFloats = this.strideBytes >> 2;
+    for (let r = 0; r < rows; r++) {
+      const at = (this.rowsOffset >> 2) + (first + r) * strideFloats;
+      out.set(f32.subarray(at, at + this.dimension), r * this.dimension);
+    }
+    return out;
+  }
+
+  /** Writes the prepared query (padded with zeros) where the kernels read it. */
+  setQuery(query: Float32Array): void {
+    const f32 = new Float32Array(this.memory.buffer, 0, this.strideBytes >> 2);
+    f32.fill(0);
+    f32.set(query.subarray(0, this.dimension));
+  }
+
+  /**
+   * Distances from the prepared query to every row, in slot order. The returned view lives in scratch
+   * memory: read it before the next call on this arena.
+   */
+  distancesAll(metric: KernelMetric): Float32Array {
+    const outOffset = this.rowsOffset + this.capacity * this.strideBytes;
+    this.reserveOrThrow(outOffset + this.rowCount * 4);
+    this.memory.distanceRange(metric, this.dimension, 0, this.rowsOffset, this.strideBytes, 0, this.rowCount, outOffset);
+    return new Float32Array(this.memory.buffer, outOffset, this.rowCount);
+  }
+
+  /** Distances from the prepared query to the listed slots, in list order (same scratch rule). */
+  distancesOf(metric: KernelMetric, slots: ArrayLike<number>): Float32Array {
+    const slotsOffset = this.rowsOffset + this.capacity * this.strideBytes;
+    const outOffset = slotsOffset + Math.ceil(slots.length / 4) * 16;
+    this.reserveOrThrow(outOffset + slots.length * 4);
+    new Uint32Array(this.memory.buffer, slotsOffset, slots.length).set(slots);
+    this.memory.distanceSlots(metric, this.dimension, 0, this.rowsOffset, this.strideBytes, slotsOffset, slots.length, outOffset);
+    return new Float32Array(this.memory.buffer, outOffset, slots.length);
+  }
+
+  private bytesFor(capacity: number): number {
+    return this.rowsOffset + capacity * this.strideBytes;
+  }
+
+  /** Room for at least `rows` rows: doubling, clamped to the segment's cap. */
+  private grow(rows: number): void {
+    if (rows > this.rowsMax) {
+      throw new QuiverError('LIMIT_EXCEEDED', `A segment holds at most ${this.rowsMax} vectors of this dimension; raise segmentBytesMax.`, {
+        limit: 'segmentBytesMax',
+        requested: rows,
+        maximum: this.rowsMax,
+      });
+    }
+    const capacity = Math.min(this.rowsMax, Math.max(rows, this.capacity * 2));
+    this.reserveOrThrow(this.bytesFor(capacity));
+    this.capacity = capacity;
+  }
+
+  /** Rows that still fit before the segment reaches its cap. */
+  get roomRows(): number {
+    return this.rowsMax - this.rowCount;
+  }
+
+  private reserveOrThrow(bytes: number): void {
+    if (!this.memory.reserve(bytes)) {
+      throw new QuiverError('LIMIT_EXCEEDED', `A segment's vector memory cannot grow to ${bytes} bytes; lower segmentBytesMax or the batch size.`, {
+        limit: 'segmentMemoryBytes',
+        requested: bytes,
+      });
+    }
+  }
+}

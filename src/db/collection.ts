@@ -1,0 +1,296 @@
+/**
+ * A collection handle: the public record and query API of api.md. It holds only a name, so a handle
+ * made before the collection exists (or after it is dropped) fails at use with COLLECTION_NOT_FOUND.
+ * Every method validates its whole input before touching the collection.
+ */
+import { type Hit, type IncludeField, checkK } from '../core/collection/collection.js';
+import {
+  type Metadata,
+  type RecordInput,
+  type StoredRecord,
+  type UpdateInput,
+  checkBatch,
+  checkDocument,
+  checkKey,
+  checkMetadata,
+  describe,
+  isPlainObject,
+  toStoredVector,
+} from '../core/collection/records.js';
+import { QuiverError } from '../core/errors.js';
+import { LIMITS } from '../core/lib/limits.js';
+import type { Quiver } from './database.js';
+
+export interface QueryRequest {
+  vector: Float32Array | number[];
+  k?: number;
+  filter?: unknown;
+  include?: IncludeField[];
+  search?: { ef?: number };
+  minScore?: number;
+  signal?: AbortSignal;
+  consistency?: 'eventual' | 'read-your-writes';
+}
+
+export interface QueryPlan {
+  strategy: 'exact';
+  segments: number;
+  scanned: number;
+  scoresAreEstimates: boolean;
+  kernel: string;
+  index: string;
+}
+
+export interface CollectionStats {
+  name: string;
+  count: number;
+  dimension: number;
+  metric: string;
+  index: string;
+  segments: number;
+  deletedRecords: number;
+  bytesPerVector: { vectors: number; codes: number; graph: number; rerank: number; metadata: number; total: number };
+  estimatedRecall: { recallAt10: number; sampleSize: number } | null;
+  kernel: string;
+  storage: { durability: string; persistent: boolean; walBytes: number; checkpoints: number };
+}
+
+export interface WriteResult {
+  count: number;
+  sequence: string;
+}
+
+const INCLUDE_FIELDS = new Set<IncludeField>(['metadata', 'document', 'vector']);
+const DEFAULT_K = 10;
+
+export class Collection {
+  readonly name: string;
+  private readonly db: Quiver;
+
+  constructor(db: Quiver, name: string) {
+    this.db = db;
+    this.name = name;
+  }
+
+  /** Inserts or replaces whole records; the batch is atomic. Later duplicates of a key in one batch win. */
+  async upsert(records: RecordInput[]): Promise<WriteResult> {
+    const engine = this.db.engine(this.name);
+    checkBatch(records, 'upsert');
+    const { dimension, metric } = engine.definition;
+    const stored: StoredRecord[] = records.map((record, index) => {
+      if (!isPlainObject(record)) throw new QuiverError('INVALID_ARGUMENT', `Record ${index} is ${describe(record)}; records are objects { key, vector, document?, metadata? }.`, { index });
+      const where = { index, key: record.key };
+      checkKey(record.key, where);
+      rejectUnknown(record, ['key', 'vector', 'document', 'metadata'], where);
+      const out: StoredRecord = { key: record.key, vector: toStoredVector(record.vector, dimension, metric, where) };
+      const metadata = checkMetadata(record.metadata, where);
+      const document = checkDocument(record.document, where);
+      if (metadata !== undefined) out.metadata = metadata;
+      if (document !== undefined) out.document = document;
+      return out;
+    });
+    const sequence = await this.db.writeUpsert(engine, stored);
+    return { count: stored.length, sequence };
+  }
+
+  /**
+   * Changes parts of existing records: metadata is shallow-merged, a given vector or document replaces
+   * the old one (document: null removes it). Every key must exist (KEY_NOT_FOUND otherwise).
+   */
+  async update(updates: UpdateInput[]): Promise<WriteResult> {
+    const engine = this.db.engine(this.name);
+    checkBatch(updates, 'update');
+    const { dimension, metric } = engine.definition;
+    const pending = new Map<string, StoredRecord>();
+    const missing: string[] = [];
+    updates.forEach((update, index) => {
+      if (!isPlainObject(update)) throw new QuiverError('INVALID_ARGUMENT', `Update ${index} is ${describe(update)}; updates are objects { key, metadata?, document?, vector? }.`, { index });
+      const where = { index, key: update.key };
+      checkKey(update.key, where);
+      rejectUnknown(update, ['key', 'vector', 'document', 'metadata'], where);
+      const current = pending.get(update.key) ?? engine.get(update.key);
+      if (current === null) {
+        missing.push(update.key);
+        return;
+      }
+      const next: StoredRecord = { ...current };
+      if (update.vector !== undefined) next.vector = toStoredVector(update.vector, dimension, metric, where);
+      if (update.metadata !== undefined) {
+        const patch = checkMetadata(update.metadata, where) as Metadata;
+        next.metadata = checkMetadata({ ...(current.metadata ?? {}), ...patch }, where);
+      }
+      if (update.document === null) delete next.document;
+      else if (update.document !== undefined) next.document = checkDocument(update.document, where);
+      pending.set(update.key, next);
+    });
+    if (missing.length > 0) {
+      throw new QuiverError('KEY_NOT_FOUND', `update names ${missing.length} key(s) that do not exist (${missing.slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}); use upsert to create records.`, { keys: missing.slice(0, 100) });
+    }
+    const sequence = await this.db.writeUpsert(engine, [...pending.values()]);
+    return { count: updates.length, sequence };
+  }
+
+  /** Records aligned with `keys`: the record, or null where the key does not exist. */
+  async get(keys: string[]): Promise<(StoredRecord | null)[]> {
+    const engine = this.db.engine(this.name);
+    checkBatch(keys, 'get');
+    keys.forEach((key, index) => checkKey(key, { index }));
+    return keys.map((key) => engine.get(key));
+  }
+
+  /** Deletes the records with these keys (missing keys are ignored); `count` says how many existed. */
+  async delete(keysOrFilter: string[] | { filter: unknown }): Promise<WriteResult> {
+    const engine = this.db.engine(this.name);
+    if (!Array.isArray(keysOrFilter)) {
+      if (isPlainObject(keysOrFilter) && 'filter' in keysOrFilter) throw filtersUnsupported();
+      throw new QuiverError('INVALID_ARGUMENT', `delete takes an array of keys; got ${describe(keysOrFilter)}.`, {});
+    }
+    checkBatch(keysOrFilter, 'delete');
+    keysOrFilter.forEach((key, index) => checkKey(key, { index }));
+    return this.db.writeDelete(engine, [...(keysOrFilter as string[])]);
+  }
+
+  async count(options?: { filter?: unknown }): Promise<number> {
+    const engine = this.db.engine(this.name);
+    if (options?.filter !== undefined) throw filtersUnsupported();
+    return engine.count;
+  }
+
+  /** Every record, in batches. Records written during the scan may or may not appear; none appears twice. */
+  async *scan(options: { filter?: unknown; batchSize?: number } = {}): AsyncGenerator<StoredRecord[]> {
+    const engine = this.db.engine(this.name);
+    if (options.filter !== undefined) throw filtersUnsupported();
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > LIMITS.scanBatchMax) {
+      throw new QuiverError('INVALID_ARGUMENT', `batchSize is a whole number from 1 to ${LIMITS.scanBatchMax}; got ${describe(batchSize)}.`, { field: 'batchSize' });
+    }
+    const keys = engine.keys();
+    for (let start = 0; start < keys.length; start += batchSize) {
+      const current = this.db.engine(this.name);
+      if (current !== engine) throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped during the scan.`, { collection: this.name });
+      const batch = keys.slice(start, start + batchSize).map((key) => engine.get(key)).filter((r): r is StoredRecord => r !== null);
+      if (batch.length > 0) yield batch;
+    }
+  }
+
+  /** The k nearest records to `vector`, best first. */
+  async query(request: QueryRequest): Promise<Hit[]> {
+    return (await this.run(request)).hits;
+  }
+
+  /** Several queries; results in order. */
+  async queryMany(requests: QueryRequest[]): Promise<Hit[][]> {
+    this.db.engine(this.name);
+    if (!Array.isArray(requests)) throw new QuiverError('INVALID_ARGUMENT', `queryMany takes an array of query requests; got ${describe(requests)}.`, {});
+    if (requests.length > LIMITS.queryManyMax) {
+      throw new QuiverError('LIMIT_EXCEEDED', `queryMany got ${requests.length} queries; the limit is ${LIMITS.queryManyMax}.`, { limit: 'queryManyMax', received: requests.length, maximum: LIMITS.queryManyMax });
+    }
+    const results: Hit[][] = [];
+    for (const request of requests) results.push((await this.run(request)).hits);
+    return results;
+  }
+
+  /** The hits and how they were found. */
+  async explain(request: QueryRequest): Promise<{ plan: QueryPlan; hits: Hit[] }> {
+    return this.run(request);
+  }
+
+  async stats(): Promise<CollectionStats> {
+    const engine = this.db.engine(this.name);
+    const memory = engine.memory();
+    const live = Math.max(engine.count, 1);
+    const vectors = memory.vectors / live;
+    const metadata = memory.metadata / live;
+    const deleted = engine.segments.reduce((n, s) => n + s.deleted, 0);
+    return {
+      name: this.name,
+      count: engine.count,
+      dimension: engine.definition.dimension,
+      metric: engine.definition.metric,
+      index: engine.recipe,
+      segments: memory.segments,
+      deletedRecords: deleted,
+      bytesPerVector: { vectors, codes: 0, graph: 0, rerank: 0, metadata, total: vectors + metadata },
+      estimatedRecall: null,
+      kernel: this.db.kernels.name,
+      storage: this.db.storageInfo(),
+    };
+  }
+
+  /** Rewrites the collection's segments without deleted records and checkpoints them now. */
+  async optimize(options: { trainQueries?: unknown } = {}): Promise<void> {
+    const engine = this.db.engine(this.name);
+    if (options.trainQueries !== undefined) {
+      throw new QuiverError('UNSUPPORTED', 'trainQueries trains a LeanVec-OOD reducer; this collection has none.', { collection: this.name });
+    }
+    await this.db.optimizeCollection(engine);
+  }
+
+  private async run(request: QueryRequest): Promise<{ plan: QueryPlan; hits: Hit[] }> {
+    const engine = this.db.engine(this.name);
+    if (!isPlainObject(request)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k }; got ${describe(request)}.`, {});
+    rejectUnknown(request, ['vector', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency'], {});
+    if (request.filter !== undefined) throw filtersUnsupported();
+    throwIfAborted(request.signal);
+    const vector = toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });
+    const k = checkK(request.k ?? DEFAULT_K);
+    const include = checkInclude(request.include);
+    const search = checkSearch(request.search);
+    if (request.minScore !== undefined && (typeof request.minScore !== 'number' || !Number.isFinite(request.minScore))) {
+      throw new QuiverError('INVALID_ARGUMENT', `minScore is a finite number; got ${describe(request.minScore)}.`, { field: 'minScore' });
+    }
+    if (request.consistency !== undefined && request.consistency !== 'eventual' && request.consistency !== 'read-your-writes') {
+      throw new QuiverError('INVALID_ARGUMENT', `consistency is 'eventual' or 'read-your-writes'; got ${describe(request.consistency)}.`, { field: 'consistency' });
+    }
+    const segments = engine.segments;
+    const hits = engine.query({ vector, k, include, minScore: request.minScore, search });
+    throwIfAborted(request.signal);
+    const plan: QueryPlan = {
+      strategy: 'exact',
+      segments: segments.length,
+      scanned: segments.reduce((n, s) => n + s.count, 0),
+      scoresAreEstimates: false,
+      kernel: this.db.kernels.name,
+      index: engine.recipe,
+    };
+    return { plan, hits };
+  }
+}
+
+function rejectUnknown(object: Record<string, unknown>, known: string[], where: Record<string, unknown>): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      throw new QuiverError('INVALID_ARGUMENT', `Unknown field "${key}"${where.index !== undefined ? ` in record ${where.index}` : ''}. Known fields: ${known.join(', ')}.`, { ...where, field: key });
+    }
+  }
+}
+
+function checkInclude(include: unknown): Set<IncludeField> {
+  if (include === undefined) return new Set();
+  if (!Array.isArray(include) || include.some((f) => !INCLUDE_FIELDS.has(f as IncludeField))) {
+    throw new QuiverError('INVALID_ARGUMENT', `include is an array of 'metadata', 'document' and 'vector'; got ${describe(include)}.`, { field: 'include' });
+  }
+  return new Set(include as IncludeField[]);
+}
+
+function checkSearch(search: unknown): { ef?: number } {
+  if (search === undefined) return {};
+  if (!isPlainObject(search)) throw new QuiverError('INVALID_ARGUMENT', `search is an object such as { ef: 64 }; got ${describe(search)}.`, { field: 'search' });
+  rejectUnknown(search, ['ef'], { field: 'search' });
+  if (search.ef !== undefined && (typeof search.ef !== 'number' || !Number.isInteger(search.ef) || search.ef < 1 || search.ef > LIMITS.kMax)) {
+    throw new QuiverError('INVALID_ARGUMENT', `search.ef is a whole number from 1 to ${LIMITS.kMax}; got ${describe(search.ef)}.`, { field: 'search.ef' });
+  }
+  return search as { ef?: number };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal === undefined) return;
+  if (typeof signal !== 'object' || typeof (signal as AbortSignal).aborted !== 'boolean') {
+    throw new QuiverError('INVALID_ARGUMENT', 'signal is an AbortSignal.', { field: 'signal' });
+  }
+  if (signal.aborted) throw new QuiverError('ABORTED', `The query was aborted: ${String(signal.reason ?? 'abort signal')}.`, { reason: String(signal.reason ?? '') });
+}
+
+function filtersUnsupported(): QuiverError {
+  return new QuiverError('UNSUPPORTED', 'Metadata filters are not available in this version of Quiver.', { field: 'filter' });
+}

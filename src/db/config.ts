@@ -1,0 +1,127 @@
+/** Validation of the options a user passes to open() and createCollection(). */
+import { QuiverError } from '../core/errors.js';
+import { LIMITS, SEGMENT_BYTES_MAX_DEFAULT, SEGMENT_BYTES_MAX_LIMIT } from '../core/lib/limits.js';
+import { type IndexConfig, parseRecipe } from '../core/collection/recipe.js';
+import { type Metric, describe, isPlainObject } from '../core/collection/records.js';
+import type { StorageAdapter } from '../storage/adapter.js';
+import type { Durability } from '../storage/store.js';
+
+export interface OpenOptions {
+  /** A directory; omitted (and no `storage`) means an in-memory database. */
+  path?: string;
+  /** A storage adapter instead of a path (MemoryStorage, or a runtime's own). */
+  storage?: StorageAdapter;
+  /** 'sync' (default): a write resolves after its log record is fsynced. */
+  durability?: Durability;
+  /** Longest time a 'batched' write stays unsynced. */
+  syncIntervalMs?: number;
+  /** A segment's vector bytes at most; the growing segment is sealed when it fills. */
+  segmentBytesMax?: number;
+  /** WAL bytes that trigger a background checkpoint, at least (it also scales with the data). */
+  checkpointWalBytes?: number;
+  /** Checkpoints and compaction run by themselves after writes (default true). */
+  autoCheckpoint?: boolean;
+  /** 'auto' picks WebAssembly SIMD when the runtime has it, else the TypeScript reference kernels. */
+  kernels?: 'auto' | 'wasm' | 'reference';
+}
+
+export interface ResolvedOptions {
+  durability: Durability;
+  syncIntervalMs: number;
+  segmentBytesMax: number;
+  checkpointWalBytes: number;
+  autoCheckpoint: boolean;
+  kernels: 'auto' | 'wasm' | 'reference';
+}
+
+export interface CollectionConfig {
+  dimension: number;
+  metric?: Metric;
+  index?: string | IndexConfig;
+  payloadIndexes?: Record<string, 'number' | 'keyword'>;
+  embedding?: unknown;
+}
+
+export const DEFAULT_INDEX = 'Flat';
+export const DEFAULT_METRIC: Metric = 'cosine';
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function invalid(message: string, details: Record<string, unknown> = {}): QuiverError {
+  return new QuiverError('INVALID_ARGUMENT', message, details);
+}
+
+function positiveInteger(value: unknown, field: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw invalid(`${field} is a whole number of at least 1; got ${describe(value)}.`, { field });
+  if (value > max) throw new QuiverError('LIMIT_EXCEEDED', `${field} is ${value}; the limit is ${max}.`, { field, limit: field, received: value, maximum: max });
+  return value;
+}
+
+export function resolveOpenOptions(options: unknown): ResolvedOptions {
+  if (options !== undefined && !isPlainObject(options)) throw invalid(`Quiver.open takes an options object; got ${describe(options)}.`);
+  const o = (options ?? {}) as OpenOptions;
+  const known = new Set(['path', 'storage', 'durability', 'syncIntervalMs', 'segmentBytesMax', 'checkpointWalBytes', 'autoCheckpoint', 'kernels']);
+  for (const key of Object.keys(o)) if (!known.has(key)) throw invalid(`Unknown option "${key}" for Quiver.open. Known: ${[...known].join(', ')}.`, { option: key });
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalid('path is a non-empty directory path.', { field: 'path' });
+  if (o.path !== undefined && o.storage !== undefined) throw invalid('Give either path or storage, not both.');
+  const durability = o.durability ?? 'sync';
+  if (!['sync', 'batched', 'none'].includes(durability)) throw invalid(`durability is 'sync', 'batched' or 'none'; got ${describe(durability)}.`, { field: 'durability' });
+  const kernels = o.kernels ?? 'auto';
+  if (!['auto', 'wasm', 'reference'].includes(kernels)) throw invalid(`kernels is 'auto', 'wasm' or 'reference'; got ${describe(kernels)}.`, { field: 'kernels' });
+  if (o.autoCheckpoint !== undefined && typeof o.autoCheckpoint !== 'boolean') throw invalid('autoCheckpoint is a boolean.', { field: 'autoCheckpoint' });
+  return {
+    durability,
+    kernels,
+    syncIntervalMs: o.syncIntervalMs === undefined ? 100 : positiveInteger(o.syncIntervalMs, 'syncIntervalMs', 60_000),
+    segmentBytesMax: o.segmentBytesMax === undefined ? SEGMENT_BYTES_MAX_DEFAULT : positiveInteger(o.segmentBytesMax, 'segmentBytesMax', SEGMENT_BYTES_MAX_LIMIT),
+    checkpointWalBytes: o.checkpointWalBytes === undefined ? 64 * 1024 * 1024 : positiveInteger(o.checkpointWalBytes, 'checkpointWalBytes', 2 ** 40),
+    autoCheckpoint: o.autoCheckpoint ?? true,
+  };
+}
+
+export function checkCollectionName(name: unknown): string {
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name) || name.length > LIMITS.collectionNameMax) {
+    throw invalid(`Collection names are 1-${LIMITS.collectionNameMax} characters of letters, digits, '_', '.' and '-', starting with a letter or digit; got ${describe(name)}.`, {
+      field: 'name',
+      received: describe(name),
+    });
+  }
+  return name;
+}
+
+export interface ResolvedCollectionConfig {
+  dimension: number;
+  metric: Metric;
+  index: IndexConfig;
+}
+
+export function resolveCollectionConfig(config: unknown): ResolvedCollectionConfig {
+  if (!isPlainObject(config)) throw invalid(`createCollection takes a config object such as { dimension: 384, metric: 'cosine' }; got ${describe(config)}.`);
+  const c = config as unknown as CollectionConfig;
+  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'embedding']);
+  for (const key of Object.keys(c)) if (!known.has(key)) throw invalid(`Unknown collection option "${key}". Known: ${[...known].join(', ')}.`, { option: key });
+  if (c.embedding !== undefined) throw new QuiverError('UNSUPPORTED', 'Collections with an embedding function are not available in this version of Quiver; pass vectors and a dimension.', { option: 'embedding' });
+  if (c.payloadIndexes !== undefined) throw new QuiverError('UNSUPPORTED', 'Payload indexes are not available in this version of Quiver; metadata is stored and returned but not yet filterable.', { option: 'payloadIndexes' });
+  const dimension = positiveInteger(c.dimension, 'dimension', LIMITS.dimensionMax);
+  const metric = c.metric ?? DEFAULT_METRIC;
+  if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
+  const index = resolveIndex(c.index ?? DEFAULT_INDEX);
+  return { dimension, metric, index };
+}
+
+function resolveIndex(index: unknown): IndexConfig {
+  const config = typeof index === 'string' ? parseRecipe(index) : checkIndexObject(index);
+  const extras = [config.reduce && 'reduce', config.quantize && config.quantize !== 'none' && 'quantize', config.rerank && config.rerank !== 'none' && 'rerank'].filter(Boolean);
+  if (config.type !== 'flat' || extras.length > 0) {
+    throw new QuiverError('UNSUPPORTED', `This version of Quiver serves exact search ('Flat') only; ${config.type !== 'flat' ? `'${config.type}' indexes` : extras.join(' and ')} are not available yet.`, {
+      index: typeof index === 'string' ? index : config.type,
+    });
+  }
+  return { type: 'flat' };
+}
+
+function checkIndexObject(index: unknown): IndexConfig {
+  if (!isPlainObject(index)) throw invalid(`index is a recipe string such as 'Flat' or an IndexConfig object; got ${describe(index)}.`, { field: 'index' });
+  const type = index.type;
+  if (type !== 'flat' && type !== 'hnsw' && type !== 'vamana') throw invalid(`index.type is 'flat', 'hnsw' or 'vamana'; got ${describe(type)}.`, { field: 'index.type' });
+  return index as unknown as IndexConfig;
+}

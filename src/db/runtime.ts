@@ -1,0 +1,25 @@
+/**
+ * What a runtime entry point hands the database: how to make a storage adapter for a path and which
+ * kernels to run. Only entry points (src/index.ts, later the browser and worker entries) set it, so
+ * nothing else in db/ imports a specific adapter.
+ */
+import type { KernelBackend } from '../core/kernels/kernel.js';
+import { QuiverError } from '../core/errors.js';
+import type { StorageAdapter } from '../storage/adapter.js';
+
+export interface Runtime {
+  name: string;
+  openStorage(path: string): StorageAdapter;
+  kernels(choice: 'auto' | 'wasm' | 'reference'): KernelBackend;
+}
+
+let current: Runtime | null = null;
+
+export function setRuntime(runtime: Runtime): void {
+  current = runtime;
+}
+
+export function runtime(): Runtime {
+  if (!current) throw new QuiverError('UNSUPPORTED', "No runtime is set up: import Quiver from 'quiverdb' (its entry point wires storage and kernels).", {});
+  return current;
+}

@@ -1,0 +1,35 @@
+/**
+ * quiverdb for Node.js: the embedded database with node-fs storage and WebAssembly SIMD kernels (the
+ * TypeScript reference kernels where SIMD is unavailable). This entry point is the only place that picks
+ * a storage adapter and a kernel backend.
+ */
+import { QuiverError } from './core/errors.js';
+import { referenceBackend } from './core/kernels/reference.js';
+import { setRuntime } from './db/runtime.js';
+import { NodeFsStorage } from './storage/node-fs.js';
+import { createWasmBackend, defaultKernelBackend, wasmSimdSupported } from './wasm/backend.js';
+
+setRuntime({
+  name: 'node',
+  openStorage: (path) => new NodeFsStorage(path),
+  kernels: (choice) => {
+    if (choice === 'reference') return referenceBackend;
+    if (choice === 'wasm') {
+      if (!wasmSimdSupported()) throw new QuiverError('UNSUPPORTED', 'This runtime has no WebAssembly SIMD; use kernels: "auto" or "reference".', {});
+      return createWasmBackend();
+    }
+    return defaultKernelBackend();
+  },
+});
+
+export { Quiver, type CollectionInfo } from './db/database.js';
+export { Collection, type QueryRequest, type QueryPlan, type CollectionStats, type WriteResult } from './db/collection.js';
+export type { OpenOptions, CollectionConfig } from './db/config.js';
+export type { Hit, IncludeField } from './core/collection/collection.js';
+export type { RecordInput, UpdateInput, StoredRecord, Metadata, Metric, Json } from './core/collection/records.js';
+export { parseRecipe, printRecipe, type IndexConfig } from './core/collection/recipe.js';
+export { QuiverError, isQuiverError, ERROR_CODES, type ErrorCode, type ErrorCategory } from './core/errors.js';
+export { LIMITS } from './core/lib/limits.js';
+export type { StorageAdapter, AppendFile } from './storage/adapter.js';
+export { MemoryStorage } from './storage/memory.js';
+export { NodeFsStorage } from './storage/node-fs.js';

@@ -1,0 +1,142 @@
+/**
+ * The 'wasm-simd128' kernel backend: the AssemblyScript kernels of src/wasm/assembly/kernels.ts, shipped
+ * as base64 (src/wasm/kernels.generated.ts, built by scripts/build-wasm.mjs) so no runtime needs file
+ * access. The module is compiled once; every KernelMemory is its own WebAssembly.Memory with its own
+ * instance importing it, so segments grow independently.
+ */
+import type { KernelBackend, KernelMemory, KernelMetric } from '../core/kernels/kernel.js';
+import { referenceBackend } from '../core/kernels/reference.js';
+import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+
+const PAGE_BYTES = 65536;
+/** wasm32 addresses 4 GiB at most. */
+const MAX_PAGES = 65536;
+
+type Kernel = (dimension: number, query: number, rows: number, stride: number, firstOrSlots: number, count: number, out: number) => void;
+
+interface KernelExports {
+  l2Range: Kernel;
+  dotRange: Kernel;
+  l2Slots: Kernel;
+  dotSlots: Kernel;
+}
+
+// (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): the smallest body that needs simd128.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+export function wasmSimdSupported(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Base64 to bytes without Node's Buffer: atob where the runtime has it, else a plain decoder. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  if (typeof atob === 'function') {
+    const binary = atob(text);
+    const bytes = new Uint8Array(binary.length);
+    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+    return bytes;
+  }
+  const clean = text.replace(/=+$/, '');
+  const bytes = new Uint8Array((clean.length * 3) >> 2);
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (const char of clean) {
+    const digit = BASE64_ALPHABET.indexOf(char);
+    if (digit < 0) throw new Error(`invalid base64 character ${JSON.stringify(char)}`);
+    value = (value << 6) | digit;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[at++] = (value >> bits) & 0xff;
+    }
+  }
+  return bytes;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+/**
+ * Synchronous compile keeps createMemory() synchronous. Older Chromium refuses synchronous main-thread
+ * compiles over 4 KiB (newer Chrome: 8 MB); the kernels are below that and build-wasm warns if they grow.
+ */
+function kernelModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
+  return compiled;
+}
+
+class WasmMemory implements KernelMemory {
+  private readonly memory: WebAssembly.Memory;
+  private readonly kernels: KernelExports;
+  private readonly maximumBytes: number;
+  private readonly maximumPages: number;
+
+  constructor(module: WebAssembly.Module, initialBytes: number, maximumBytes: number) {
+    const initialPages = Math.max(1, Math.ceil(initialBytes / PAGE_BYTES));
+    this.maximumPages = Math.min(MAX_PAGES, Math.max(initialPages, Math.ceil(maximumBytes / PAGE_BYTES)));
+    this.maximumBytes = Math.min(maximumBytes, this.maximumPages * PAGE_BYTES);
+    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: this.maximumPages });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.kernels = instance.exports as unknown as KernelExports;
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.memory.buffer;
+  }
+
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  reserve(bytes: number): boolean {
+    const pages = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (bytes <= pages * PAGE_BYTES) return true;
+    if (bytes > this.maximumBytes) return false;
+    const needed = Math.ceil(bytes / PAGE_BYTES);
+    // Doubling amortises growth, as the reference does; if the host cannot give that much, try for just
+    // what was asked before giving up.
+    for (const target of [Math.min(this.maximumPages, Math.max(needed, pages * 2)), needed]) {
+      try {
+        this.memory.grow(target - pages);
+        return true;
+      } catch {
+        // RangeError: the host refused this size.
+      }
+    }
+    return false;
+  }
+
+  distanceRange(metric: KernelMetric, dimension: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void {
+    const kernel = metric === 'l2' ? this.kernels.l2Range : this.kernels.dotRange;
+    kernel(dimension, queryOffset, rowsOffset, strideBytes, first, count, outOffset);
+  }
+
+  distanceSlots(metric: KernelMetric, dimension: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void {
+    const kernel = metric === 'l2' ? this.kernels.l2Slots : this.kernels.dotSlots;
+    kernel(dimension, queryOffset, rowsOffset, strideBytes, slotsOffset, count, outOffset);
+  }
+}
+
+export function createWasmBackend(): KernelBackend {
+  const module = kernelModule();
+  return {
+    name: 'wasm-simd128',
+    createMemory: (initialBytes, maximumBytes) => new WasmMemory(module, initialBytes, maximumBytes),
+  };
+}
+
+let chosen: KernelBackend | undefined;
+
+/** The WASM backend where WebAssembly SIMD is available, else the reference kernels. */
+export function defaultKernelBackend(): KernelBackend {
+  chosen ??= wasmSimdSupported() ? createWasmBackend() : referenceBackend;
+  return chosen;
+}

@@ -1,0 +1,72 @@
+/** Seeded test data and the float64 brute-force reference every index is measured against. */
+import { Prng } from '../../src/core/lib/prng.js';
+
+export type Metric = 'cosine' | 'dot' | 'l2';
+
+export function gaussian(rng: Prng): number {
+  const u = Math.max(rng.next(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+}
+
+/** Vectors drawn around `clusters` random centres (low intrinsic dimension, like real embeddings). */
+export function clusteredVectors(count: number, dimension: number, seed: number, clusters = 16, spread = 0.3): Float32Array[] {
+  const rng = new Prng(seed);
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dimension }, () => gaussian(rng)));
+  return Array.from({ length: count }, () => {
+    const centre = centres[rng.int(clusters)];
+    return Float32Array.from(centre, (c) => c + spread * gaussian(rng));
+  });
+}
+
+export function randomVector(dimension: number, rng: Prng): Float32Array {
+  return Float32Array.from({ length: dimension }, () => gaussian(rng));
+}
+
+function normalised(v: ArrayLike<number>): number[] {
+  let norm = 0;
+  for (let i = 0; i < v.length; i++) norm += v[i] * v[i];
+  const s = 1 / Math.sqrt(norm);
+  return Array.from(v, (x) => x * s);
+}
+
+/** The API's distance (lower is better) in float64: squared L2, -dot, or 1 - cosine. */
+export function distance64(metric: Metric, a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (metric === 'l2') {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+    return s;
+  }
+  const x = metric === 'cosine' ? normalised(a) : Array.from(a);
+  const y = metric === 'cosine' ? normalised(b) : Array.from(b);
+  let dot = 0;
+  for (let i = 0; i < x.length; i++) dot += x[i] * y[i];
+  return metric === 'cosine' ? 1 - dot : -dot;
+}
+
+/** Exact k nearest (key, distance) pairs by float64 arithmetic. */
+export function bruteForce(records: Map<string, ArrayLike<number>>, query: ArrayLike<number>, metric: Metric, k: number): { key: string; distance: number }[] {
+  return [...records.entries()]
+    .map(([key, v]) => ({ key, distance: distance64(metric, query, v) }))
+    .sort((a, b) => a.distance - b.distance)
+    .slice(0, k);
+}
+
+/** Tolerance for comparing a float32 pipeline's distance with the float64 reference. */
+export function tolerance(metric: Metric, query: ArrayLike<number>, scale: number): number {
+  let norm = 0;
+  for (let i = 0; i < query.length; i++) norm += query[i] * query[i];
+  const magnitude = metric === 'cosine' ? 1 : Math.max(norm, scale, 1);
+  return 1e-5 * magnitude * Math.sqrt(query.length) + 1e-6;
+}
+
+/**
+ * recall@k as ann-benchmarks counts it: a returned key counts when its true distance is within the
+ * k-th true distance (ties count).
+ */
+export function recallAtK(returned: string[], truth: { key: string; distance: number }[], trueDistanceOf: (key: string) => number, k: number, eps = 1e-6): number {
+  if (truth.length === 0) return 1;
+  const threshold = truth[Math.min(k, truth.length) - 1].distance;
+  let hits = 0;
+  for (const key of returned.slice(0, k)) if (trueDistanceOf(key) <= threshold + eps) hits++;
+  return hits / Math.min(k, truth.length);
+}

@@ -1,0 +1,117 @@
+/**
+ * The arrows of docs/architecture.md, read from the import statements: a wrong arrow fails CI.
+ * Above all, src/core does no I/O: it imports nothing outside core and touches no process, timers,
+ * clock, randomness or console.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { it } from 'node:test';
+
+const root = resolve(import.meta.dirname, '..');
+const src = join(root, 'src');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'assembly' ? [] : files(path);
+    return name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** [file relative to src, import specifier, resolved target relative to src or the bare specifier] */
+function imports(): { file: string; spec: string; target: string }[] {
+  const out: { file: string; spec: string; target: string }[] = [];
+  for (const path of files(src)) {
+    const text = readFileSync(path, 'utf8');
+    for (const m of text.matchAll(/(?:^|[\n;])\s*(?:import|export)[^'";]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = m[1] ?? m[2];
+      const target = spec.startsWith('.') ? relative(src, resolve(dirname(path), spec)).replace(/\.js$/, '.ts') : spec;
+      out.push({ file: relative(src, path), spec, target });
+    }
+  }
+  return out;
+}
+
+/** The top folder a src-relative path belongs to; core is split into its layers. */
+function layer(path: string): string {
+  const parts = path.split('/');
+  if (parts[0] === 'core') return parts.length > 2 ? `core/${parts[1]}` : `core/${parts[1].replace(/\.ts$/, '')}`;
+  return parts.length > 1 ? parts[0] : parts[0].replace(/\.ts$/, '');
+}
+
+const CORE_BASE = ['core/errors', 'core/lib'];
+const ALLOWED: Record<string, string[]> = {
+  'core/errors': [],
+  'core/lib': ['core/errors'],
+  'core/kernels': CORE_BASE,
+  'core/vectors': [...CORE_BASE, 'core/kernels'],
+  'core/quant': [...CORE_BASE, 'core/kernels', 'core/vectors'],
+  'core/reduce': [...CORE_BASE, 'core/kernels', 'core/vectors'],
+  'core/index': [...CORE_BASE, 'core/kernels', 'core/vectors', 'core/quant', 'core/reduce'],
+  'core/filter': [...CORE_BASE],
+  'core/text': [...CORE_BASE],
+  'core/multivector': [...CORE_BASE, 'core/kernels', 'core/vectors'],
+  'core/collection': [...CORE_BASE, 'core/kernels', 'core/vectors', 'core/quant', 'core/reduce', 'core/index', 'core/filter', 'core/text', 'core/multivector'],
+  'core/format': [...CORE_BASE, 'core/collection'],
+  wasm: ['core/*'],
+  storage: ['core/*'],
+  embed: ['core/*'],
+  db: ['core/*', 'storage/adapter', 'storage/store', 'storage/wal-writer', 'embed'],
+  protocol: ['core/errors'],
+  client: ['protocol', 'core/errors'],
+  server: ['db', 'protocol', 'core/*', 'index'],
+  cli: ['db', 'client', 'protocol', 'core/*', 'index'],
+  index: ['*'],
+};
+
+function allowed(from: string, file: string, target: string): boolean {
+  const rules = ALLOWED[from];
+  if (!rules) return false;
+  const to = layer(target);
+  const targetModule = target.replace(/\.ts$/, '');
+  return (
+    to === from ||
+    rules.some((rule) => rule === '*' || rule === to || rule === targetModule || (rule.endsWith('/*') && to.startsWith(rule.slice(0, -1))))
+  );
+}
+
+it('every import follows an arrow of architecture.md', () => {
+  const wrong = imports()
+    .filter(({ target, spec }) => spec.startsWith('.'))
+    .filter(({ file, target }) => !allowed(layer(file), file, target))
+    .map(({ file, spec }) => `${file} imports ${spec}`);
+  assert.deepEqual(wrong, []);
+});
+
+it('index implementations never import each other', () => {
+  const wrong = imports()
+    .filter(({ file, target }) => /^core\/index\/[^/]+\//.test(file) && /^core\/index\/[^/]+\//.test(target))
+    .filter(({ file, target }) => file.split('/')[2] !== target.split('/')[2])
+    .map(({ file, spec }) => `${file} imports ${spec}`);
+  assert.deepEqual(wrong, []);
+});
+
+it('src/core imports no packages and does no I/O', () => {
+  const coreFiles = files(join(src, 'core'));
+  const bare = imports().filter(({ file, spec }) => file.startsWith('core/') && !spec.startsWith('.'));
+  assert.deepEqual(bare.map(({ file, spec }) => `${file} imports ${spec}`), []);
+  const forbidden = /\b(process\.|setTimeout|setInterval|setImmediate|Date\.now|new Date\(|Math\.random|console\.|require\(|fetch\()/;
+  const offenders = coreFiles.flatMap((path) =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .map((line, i) => ({ line: line.replace(/\/\/.*$|^\s*\*.*$/, ''), i }))
+      .filter(({ line }) => forbidden.test(line))
+      .map(({ line, i }) => `${relative(src, path)}:${i + 1}: ${line.trim()}`),
+  );
+  assert.deepEqual(offenders, []);
+});
+
+it('only entry points import a specific storage adapter', () => {
+  const adapters = ['storage/node-fs.ts', 'storage/memory.ts', 'storage/faulty.ts'];
+  const wrong = imports()
+    .filter(({ target }) => adapters.includes(target))
+    .filter(({ file }) => !file.startsWith('storage/') && !['index.ts'].includes(file))
+    .map(({ file, spec }) => `${file} imports ${spec}`);
+  assert.deepEqual(wrong, []);
+});

@@ -15,6 +15,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { datasetSpec } from './datasets/index.js';
 import { machineInfo } from './lib/machine.js';
 import { renderExact, writeJson, writeSection, BENCHMARKS_MD } from './report.js';
 import type { RunResult } from './results.js';
@@ -65,12 +66,15 @@ const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filte
 const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
 const started = performance.now();
 
-const res = await runExact({
-  ...settings,
-  datasets: list(values.datasets)!,
-  systems: list(values.systems),
-  pin: !values['no-pin'],
-});
+const datasets = list(values.datasets)!;
+let res: Awaited<ReturnType<typeof runExact>>;
+try {
+  datasets.forEach(datasetSpec); // unknown names fail before anything runs
+  res = await runExact({ ...settings, datasets, systems: list(values.systems), pin: !values['no-pin'] });
+} catch (err) {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 const run: RunResult = {
   suite,

@@ -243,7 +243,12 @@ export class Quiver {
   private async recover(manifestBytes: Uint8Array | null): Promise<void> {
     const store = this.store!;
     let walStart = 1;
-    if (manifestBytes) {
+    if (!manifestBytes) {
+      // A new database: its first manifest exists before its first log file, so a directory with log
+      // files and no manifest is always damage, never a crash during creation.
+      const empty = { checkpoint: 0, walStart, lastLsn: 0, nextSegmentId: 1, nextCollectionId: 1, collections: [] };
+      await store.writeManifest(store.adapter, encodeManifest(empty));
+    } else {
       const manifest = decodeManifest(manifestBytes, 'MANIFEST');
       walStart = manifest.walStart;
       this.lastLsn = manifest.lastLsn;
@@ -287,14 +292,22 @@ export class Quiver {
     else engine.delete(op.keys);
   }
 
-  /** Queues a checkpoint when the log has grown, a segment was sealed, or compaction has work. */
+  /**
+   * Queues background work: a checkpoint when the log has grown, a segment was sealed, or compaction
+   * has work; in memory, just the compaction.
+   */
   private maybeScheduleBackground(): void {
-    if (!this.store || !this.options.autoCheckpoint || this.backgroundQueued || this.state !== 'open') return;
-    if (!this.needsCheckpoint()) return;
+    if (!this.options.autoCheckpoint || this.backgroundQueued || this.state !== 'open') return;
+    if (!(this.store ? this.needsCheckpoint() : this.compactionCandidates().length > 0)) return;
     this.backgroundQueued = true;
     this.runInBackground(async () => {
       this.backgroundQueued = false;
-      if (this.state === 'open' && this.needsCheckpoint()) await this.checkpointNow(false);
+      if (this.state !== 'open') return;
+      if (this.store) {
+        if (this.needsCheckpoint()) await this.checkpointNow(false);
+      } else {
+        for (const engine of this.compactionCandidates()) engine.compact((segments) => this.pick(segments, engine));
+      }
     }).catch(() => undefined);
   }
 
@@ -312,7 +325,12 @@ export class Quiver {
   }
 
   private compactionCandidates(): CollectionEngine[] {
-    return [...this.engines.values()].filter((e) => pickForCompaction(e.sealed, this.options.segmentBytesMax, e.definition.dimension).length > 0);
+    return [...this.engines.values()].filter((e) => this.pick(e.sealed, e).length > 0);
+  }
+
+  private pick(segments: readonly Segment[], engine: CollectionEngine): Segment[] {
+    // on disk, only segments already written are rewritten; in memory every sealed segment qualifies
+    return pickForCompaction(segments, this.options.segmentBytesMax, engine.definition.dimension, this.store !== null);
   }
 
   private runInBackground(task: () => Promise<void>): Promise<void> {
@@ -327,7 +345,7 @@ export class Quiver {
     await this.store!.checkpoint(() => {
       for (const engine of this.engines.values()) {
         engine.freeze();
-        if (!closing) engine.compact((segments) => pickForCompaction(segments, this.options.segmentBytesMax, engine.definition.dimension));
+        if (!closing) engine.compact((segments) => this.pick(segments, engine));
       }
       return this.snapshotPlan(false);
     });
@@ -369,7 +387,7 @@ export class Quiver {
  * Which sealed segments to rewrite: those with at least COMPACT_DELETED_RATIO of their records dead, plus
  * runs of small segments, merged while the result stays under the segment cap.
  */
-export function pickForCompaction(segments: readonly Segment[], segmentBytesMax: number, dimension: number): Segment[] {
+export function pickForCompaction(segments: readonly Segment[], segmentBytesMax: number, dimension: number, persistedOnly: boolean): Segment[] {
   const rowBytes = Math.ceil((dimension * 4) / 16) * 16;
   const capRows = Math.max(1, Math.floor(segmentBytesMax / rowBytes));
   const dirty = (s: Segment) => s.count > 0 && s.deleted / s.count >= COMPACT_DELETED_RATIO;
@@ -377,7 +395,7 @@ export function pickForCompaction(segments: readonly Segment[], segmentBytesMax:
   const picked: Segment[] = [];
   let rows = 0;
   for (const s of segments) {
-    if (!s.persisted || !(dirty(s) || small(s))) continue;
+    if ((persistedOnly && !s.persisted) || !(dirty(s) || small(s))) continue;
     if (rows + s.liveCount > capRows) break;
     picked.push(s);
     rows += s.liveCount;

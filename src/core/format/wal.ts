@@ -36,11 +36,14 @@
  *     naming the file and both versions. Never guessed at.
  *   - then records, from offset 16:
  *     - fewer than 8 bytes left: torn tail.
- *     - a length word whose CRC-3 fails or whose length exceeds the maximum: CORRUPTED. (A torn write can
- *       only damage the last bytes written, which are fewer than 8 here, handled above.)
+ *     - a length word whose CRC-3 fails or whose length exceeds the maximum: torn tail if its last byte and
+ *       everything after it are zero (a file size made durable before its data), otherwise CORRUPTED. (A
+ *       torn write garbles only the last few bytes written, and fewer than 8 left is handled above.)
  *     - a payload that runs past the end of the file: torn tail.
- *     - a payload CRC mismatch: torn tail if the record is the last thing in the file or only zero bytes
- *       follow it (a file size made durable before its data); otherwise CORRUPTED with { file, offset }.
+ *     - a payload CRC mismatch: torn tail if the record is the last thing in the file, or what follows it
+ *       could not be a record (fewer than 8 bytes: a torn write garbled the end of this record and the start
+ *       of the next) or is only zero bytes (a file size made durable before its data); otherwise CORRUPTED
+ *       with { file, offset }: a whole record follows, so the damage is in the middle of the log.
  *   A torn tail sets tornTail and validLength = the offset of the damaged record; the caller truncates the
  *   file there before appending (storage/wal-writer.ts readWalFile), so torn bytes never precede new records.
  *
@@ -122,13 +125,16 @@ export function decodeWal(bytes: Uint8Array, fileName: string): DecodedWal {
     const word = view.getUint32(position, true);
     const payloadLength = word & LENGTH_MASK;
     if (word >>> LENGTH_BITS !== lengthCheck(payloadLength) || payloadLength > WAL_RECORD_BYTES_MAX) {
+      // Zeros from inside the length word to the end: the file size reached the disk before this data.
+      if (isZero(bytes, position + 3)) return torn(fileNumber, records, position);
       throw corrupted(fileName, position, 'a record length field is damaged');
     }
     const end = position + WAL_RECORD_HEADER_BYTES + payloadLength;
     if (end > length) return torn(fileNumber, records, position);
     const payload = bytes.subarray(position + WAL_RECORD_HEADER_BYTES, end);
     if (maskChecksum(crc32c(payload)) !== view.getUint32(position + 4, true)) {
-      if (end === length || isZero(bytes, end)) return torn(fileNumber, records, position);
+      // Fewer than 8 bytes after it cannot hold another record: the torn write garbled this one's end.
+      if (length - end < WAL_RECORD_HEADER_BYTES || isZero(bytes, end)) return torn(fileNumber, records, position);
       throw corrupted(fileName, position, 'a record checksum does not match and more data follows it');
     }
     records.push(payload);

@@ -19,8 +19,11 @@ export const LIMITS = {
   kMax: 10_000,
   /** Queries in one queryMany call. */
   queryManyMax: 1_000,
-  /** Collections in one database. */
-  collectionsMax: 10_000,
+  /**
+   * Collections in one database. Each holds at least one WebAssembly memory, and a runtime reserves
+   * address space per memory (V8: ~8 GiB each), so thousands of them exhaust a 47-bit address space.
+   */
+  collectionsMax: 1_000,
   /** Characters in a collection name ([A-Za-z0-9][A-Za-z0-9_.-]*). */
   collectionNameMax: 64,
   /** Records in one scan batch. */

@@ -61,7 +61,9 @@ export class WalWriter {
   private running = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private failure: QuiverError | null = null;
-  private closed = false;
+  /** Set when close() starts: appends after that would race the final flush, so they are refused. */
+  private closing = false;
+  private closePromise: Promise<void> | null = null;
   private logicalSize: number;
 
   private constructor(
@@ -123,7 +125,7 @@ export class WalWriter {
   /** Appends one record; records land in the file in call order. See the file comment for durability. */
   append(payload: Uint8Array, durability: WalDurability): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.refusal());
-    if (this.closed) return Promise.reject(closedError(this.name));
+    if (this.closing) return Promise.reject(closedError(this.name));
     let record: Uint8Array;
     try {
       record = encodeWalRecord(payload);
@@ -155,15 +157,19 @@ export class WalWriter {
    * Flushes, then closes the file; later appends reject with CLOSED. Rejects if the final flush fails.
    * After an earlier failure it just closes (that failure was already reported to the appends).
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closePromise ??= this.closeOnce();
+    return this.closePromise;
+  }
+
+  private async closeOnce(): Promise<void> {
+    this.closing = true;
     let flushError: unknown = null;
     if (this.failure === null) {
       await this.flush().catch((error: unknown) => {
         flushError = error;
       });
     }
-    this.closed = true;
     this.clearTimer();
     await this.file.close().catch((error: unknown) => {
       flushError ??= toIoError(error, this.name, 'close');
@@ -192,8 +198,10 @@ export class WalWriter {
           this.writeWaiters = settle(this.writeWaiters, upTo);
           worked = true;
         }
-        const wanted = Math.max(this.syncWanted, this.syncWaiters[0]?.sequence ?? 0);
-        if (wanted > this.syncedSequence && this.writtenSequence > this.syncedSequence) {
+        // Sync only for waiters already written: one that arrived during the write goes out with the next
+        // round's write, then shares its fsync, instead of costing an fsync that cannot cover it.
+        const waiterWritten = this.syncWaiters.length > 0 && this.syncWaiters[0].sequence <= this.writtenSequence;
+        if ((waiterWritten || this.syncWanted > this.syncedSequence) && this.writtenSequence > this.syncedSequence) {
           const upTo = this.writtenSequence;
           await this.io('sync', () => this.file.sync());
           this.syncedSequence = upTo;

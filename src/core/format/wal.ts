@@ -47,8 +47,10 @@
  *   A torn tail sets tornTail and validLength = the offset of the damaged record; the caller truncates the
  *   file there before appending (storage/wal-writer.ts readWalFile), so torn bytes never precede new records.
  *
- * Limitation, by design: a torn tail is recognised only in the last WAL file the database was writing; a
- * torn tail in an older, already-sealed WAL means damage and the caller should treat it as CORRUPTED.
+ * decodeWal judges one file alone: a torn tail is only expected in a file whose writing was cut short (the
+ * newest, or one whose final fsync never completed); what it means for later files is the caller's call.
+ * Known limit, by design: unsynced pages reaching the disk out of order (8 or more bytes of non-zero garbage
+ * followed by more data) are reported as CORRUPTED rather than guessed to be a torn tail.
  */
 import { QuiverError } from '../errors.js';
 import { assert } from '../lib/assert.js';

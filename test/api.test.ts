@@ -152,6 +152,15 @@ describe('records', () => {
     await rejects(col.get([''] as never), 'INVALID_KEY');
     await rejects(col.delete([3] as never), 'INVALID_KEY');
     await rejects(col.delete({ filter: { year: 2020 } }), 'UNSUPPORTED');
+    await rejects(col.delete('p1' as never), 'INVALID_ARGUMENT');
+    await rejects(col.update('p1' as never), 'INVALID_ARGUMENT');
+    await rejects(col.update([{ key: 'p1', vector: [1] }]), 'DIMENSION_MISMATCH');
+    await rejects(col.update([{ key: 'p1', metadata: 'x' as never }]), 'INVALID_METADATA');
+    await rejects(col.scan({ batchSize: 0 }).next(), 'INVALID_ARGUMENT', /batchSize/);
+    await rejects(col.scan({ filter: { a: 1 } }).next(), 'UNSUPPORTED');
+    await rejects(col.count({ filter: { a: 1 } }), 'UNSUPPORTED');
+    await rejects(col.optimize({ trainQueries: [] }), 'UNSUPPORTED');
+    await rejects(db.dropCollection('../etc' as never), 'COLLECTION_NOT_FOUND');
     assert.equal(await col.count(), 3);
     await db.close();
   });

@@ -10,7 +10,7 @@ export const LOCK_FILE_NAME = 'LOCK';
 /** Held briefly while a stale lock is being taken over, so two openers cannot both take it. */
 export const LOCK_TAKEOVER_FILE_NAME = 'LOCK.takeover';
 
-const FILE_NAME_BYTES_MAX = 200;
+const FILE_NAME_CHARACTERS_MAX = 200;
 
 export function isReservedFileName(name: string): boolean {
   return name === LOCK_FILE_NAME || name === LOCK_TAKEOVER_FILE_NAME;
@@ -20,7 +20,7 @@ export function checkFileName(name: string): void {
   const valid =
     typeof name === 'string' &&
     name.length > 0 &&
-    name.length <= FILE_NAME_BYTES_MAX &&
+    name.length <= FILE_NAME_CHARACTERS_MAX &&
     name !== '.' &&
     name !== '..' &&
     !/[/\\\0:]/.test(name) &&
@@ -28,7 +28,8 @@ export function checkFileName(name: string): void {
   if (!valid) {
     throw new QuiverError(
       'INVALID_ARGUMENT',
-      `Invalid storage file name ${JSON.stringify(name)}: names are 1..${FILE_NAME_BYTES_MAX} characters without '/', '\\', ':' or NUL, not '.', '..', '${LOCK_FILE_NAME}' or '${LOCK_TAKEOVER_FILE_NAME}'.`,
+      `Invalid storage file name ${JSON.stringify(name)}: names are 1..${FILE_NAME_CHARACTERS_MAX} characters ` +
+        `without '/', '\\', ':' or NUL, and not '.', '..', '${LOCK_FILE_NAME}' or '${LOCK_TAKEOVER_FILE_NAME}'.`,
       { file: name },
     );
   }

@@ -84,7 +84,7 @@ export function writeSection(file: string, name: string, body: string): void {
   fs.writeFileSync(file, next);
 }
 
-export function writeJson(file: string, run: RunResult): void {
+export function writeJson(file: string, run: unknown): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(run, null, 2) + '\n');
 }

@@ -1,39 +1,77 @@
 /**
  * Benchmark entry (started by scripts/bench.mjs): `npm run bench -- <suite> [options]`.
  *
- *   exact   exact (brute-force) search, k = 10, plus the ingest benchmark
+ *   exact     exact (brute-force) search, k = 10, plus the ingest benchmark
+ *   ann       graph indexes, ann-benchmarks style: recall@10 vs QPS sweeps (hnswlib-node, usearch f32/f16,
+ *             Quiver recipes) on fashion-mnist, synth-768 (in-distribution and OOD queries), glove-100
+ *   scaling   how cost grows: build time, bytes/vector, QPS at recall 0.95 at 10k, 100k, 1M x 768
  *
- * Options:
- *   --datasets a,b     datasets (default fashion-mnist,synth-768; known: see datasets/index.ts)
- *   --systems a,b      only these systems (default: all of the suite)
- *   --quick            small subsets (~1 minute): a smoke check; does not touch docs/ unless --write-docs
+ * Options (all suites):
+ *   --quick            small subsets: a smoke check; does not touch docs/ unless --write-docs
  *   --json FILE        write the raw points as JSON
- *   --queries N --rounds N --warmup N   timed queries per system per round, rounds, warm-up queries
- *   --ingest N         vectors for the ingest benchmark (0 = skip)
+ *   --systems a,b      only these systems (default: all of the suite)
+ *   --queries N --rounds N --warmup N   timed queries (per system per round; per point for ann/scaling),
+ *                      rounds, warm-up queries (per point for ann/scaling)
  *   --no-pin           do not pin the search to CPU 0
- *   --write-docs / --no-docs            force / skip updating docs/benchmarks.md
+ *   --write-docs / --no-docs            force / skip updating docs/benchmarks.md (and docs/bench/*.svg)
+ * exact:
+ *   --datasets a,b     datasets (default fashion-mnist,synth-768; known: see datasets/index.ts)
+ *   --ingest N         vectors for the ingest benchmark (0 = skip)
+ * ann and scaling:
+ *   --datasets a,b     (ann) default fashion-mnist,synth-768,glove-100
+ *   --base N           (ann) index only the first N base vectors of every dataset (quick: 5k / 5k / 10k)
+ *   --efs a,b,...      ef / expansion_search sweep (default the anchors': 10,16,...,512)
+ *   --quiver-recipes HNSW16,Vamana64    Quiver index recipes, one system each (quiver-hnsw, quiver-vamana)
+ *   --quiver-mode persist|memory        persist (default): build into a directory, reopen in the search
+ *                      process; memory: build in memory in both processes
+ *   --quiver-durability none|batched|sync   durability of the build (default none: fsync at close)
+ *   --keep-indexes     keep the saved indexes under bench/data/tmp/
+ *   --sizes a,b,c      (scaling) vector counts (default 10000,100000,1000000; quick 2000,5000,20000)
+ *   --max-build-minutes N   (scaling) skip or stop a reference peer's build projected or running past N
+ *                      minutes (default 20)
+ *   --render FILE      (ann, scaling) do not run: render a --json file of that suite again (tables, plots,
+ *                      and docs unless it was a quick run or --no-docs)
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { datasetSpec } from './datasets/index.js';
 import { machineInfo } from './lib/machine.js';
+import { DOCS_SVG_DIR, renderAnn, renderScaling, RESULTS_SVG_DIR, writeSvgs } from './report-graph.js';
 import { renderExact, writeJson, writeSection, BENCHMARKS_MD } from './report.js';
-import type { RunResult } from './results.js';
+import type { AnnRunResult, RunResult } from './results.js';
+import { ANN_DATASETS, EF_SWEEP, QUICK_BASE, runAnn } from './suites/ann.js';
 import { runExact } from './suites/exact.js';
+import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from './suites/scaling.js';
+import type { QuiverSettings } from './systems/index.js';
 
-const USAGE = 'usage: npm run bench -- exact [--quick] [--json FILE] [--datasets fashion-mnist,synth-768] [--systems ...] [--queries N] [--rounds N] [--warmup N] [--ingest N] [--no-pin] [--write-docs|--no-docs]';
+const USAGE = `usage: npm run bench -- <exact|ann|scaling> [options]   (options: see bench/run.ts or bench/README.md)
+  npm run bench -- exact [--quick] [--json FILE] [--datasets fashion-mnist,synth-768] [--systems ...] [--queries N] [--rounds N] [--warmup N] [--ingest N] [--no-pin] [--write-docs|--no-docs]
+  npm run bench -- ann [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--systems hnswlib,usearch-f32,usearch-f16,quiver-hnsw,quiver-vamana]
+                       [--quiver-recipes HNSW16,Vamana64] [--quiver-mode persist|memory] [--quiver-durability none|batched|sync]
+                       [--base N] [--efs 10,16,...] [--queries N] [--rounds N] [--warmup N] [--keep-indexes] [--no-pin] [--write-docs|--no-docs]
+  npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     quick: { type: 'boolean', default: false },
     json: { type: 'string' },
-    datasets: { type: 'string', default: 'fashion-mnist,synth-768' },
+    datasets: { type: 'string' },
     systems: { type: 'string' },
     queries: { type: 'string' },
     rounds: { type: 'string' },
     warmup: { type: 'string' },
     ingest: { type: 'string' },
+    base: { type: 'string' },
+    efs: { type: 'string' },
+    sizes: { type: 'string' },
+    'max-build-minutes': { type: 'string' },
+    'quiver-recipes': { type: 'string', default: 'HNSW16,Vamana64' },
+    'quiver-mode': { type: 'string', default: 'persist' },
+    'quiver-durability': { type: 'string', default: 'none' },
+    'keep-indexes': { type: 'boolean', default: false },
+    render: { type: 'string' },
     'no-pin': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
@@ -42,7 +80,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || suite !== 'exact') {
+if (values.help || !['exact', 'ann', 'scaling'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -53,48 +91,119 @@ const int = (s: string | undefined, dflt: number) => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got '${s}'`);
   return n;
 };
-const quick = values.quick;
-const settings = {
-  k: 10,
-  queries: int(values.queries, quick ? 20 : 200),
-  rounds: int(values.rounds, quick ? 2 : 3),
-  warmup: int(values.warmup, quick ? 3 : 10),
-  ingestCount: int(values.ingest, quick ? 20_000 : 100_000),
-  ingestDataset: 'synth-768',
-};
 const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+const ints = (s: string | undefined, dflt: number[]) => (s === undefined ? dflt : list(s)!.map((x) => int(x, 0)));
+const quick = values.quick;
 const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
 const started = performance.now();
+let writeDocs = values['write-docs'] || (!quick && !values['no-docs']);
+const outFile = (f: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), f);
 
-const datasets = list(values.datasets)!;
-let res: Awaited<ReturnType<typeof runExact>>;
 try {
-  datasets.forEach(datasetSpec); // unknown names fail before anything runs
-  res = await runExact({ ...settings, datasets, systems: list(values.systems), pin: !values['no-pin'] });
+  if (suite === 'exact') await exact();
+  else await graph(suite as 'ann' | 'scaling');
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`);
   process.exit(1);
 }
-
-const run: RunResult = {
-  suite,
-  command,
-  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-  machine: machineInfo(),
-  quick,
-  settings,
-  ...res,
-};
-
-const md = renderExact(run);
-console.log(`\n${md}`);
-if (values.json) {
-  const file = path.resolve(process.env.INIT_CWD ?? process.cwd(), values.json);
-  writeJson(file, run);
-  console.log(`raw points: ${file}`);
-}
-if (values['write-docs'] || (!quick && !values['no-docs'])) {
-  writeSection(BENCHMARKS_MD, 'exact', md);
-  console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
-}
 console.log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+
+async function exact(): Promise<void> {
+  const settings = {
+    k: 10,
+    queries: int(values.queries, quick ? 20 : 200),
+    rounds: int(values.rounds, quick ? 2 : 3),
+    warmup: int(values.warmup, quick ? 3 : 10),
+    ingestCount: int(values.ingest, quick ? 20_000 : 100_000),
+    ingestDataset: 'synth-768',
+  };
+  const datasets = list(values.datasets ?? 'fashion-mnist,synth-768')!;
+  datasets.forEach(datasetSpec); // unknown names fail before anything runs
+  const res = await runExact({ ...settings, datasets, systems: list(values.systems), pin: !values['no-pin'] });
+  const run: RunResult = {
+    suite,
+    command,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine: machineInfo(),
+    quick,
+    settings,
+    ...res,
+  };
+  const md = renderExact(run);
+  console.log(`\n${md}`);
+  if (values.json) {
+    writeJson(outFile(values.json), run);
+    console.log(`raw points: ${outFile(values.json)}`);
+  }
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'exact', md);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
+async function graph(which: 'ann' | 'scaling'): Promise<void> {
+  if (values.render) {
+    const run = JSON.parse(fs.readFileSync(outFile(values.render), 'utf8')) as AnnRunResult;
+    if (run.suite !== which) throw new Error(`${values.render} holds a '${run.suite}' run, not '${which}'`);
+    writeDocs = values['write-docs'] || (!run.quick && !values['no-docs']);
+    return publish(which, run);
+  }
+  const mode = values['quiver-mode'];
+  const durability = values['quiver-durability'];
+  if (mode !== 'persist' && mode !== 'memory') throw new Error(`--quiver-mode is persist or memory, got '${mode}'`);
+  if (durability !== 'none' && durability !== 'batched' && durability !== 'sync') throw new Error(`--quiver-durability is none, batched or sync, got '${durability}'`);
+  const quiver: QuiverSettings = { recipes: list(values['quiver-recipes']) ?? [], mode, durability };
+  const common = {
+    k: 10,
+    efs: ints(values.efs, EF_SWEEP),
+    rounds: int(values.rounds, quick ? 2 : 3),
+    warmup: int(values.warmup, quick ? 10 : 50),
+    pin: !values['no-pin'],
+    keepIndexes: values['keep-indexes'],
+    systems: list(values.systems),
+    quiver,
+  };
+  if (!common.efs.length || common.efs.some((ef) => ef < 1)) throw new Error('--efs: give positive integers');
+  let settings: Record<string, unknown>;
+  let res: Awaited<ReturnType<typeof runAnn>>;
+  if (which === 'ann') {
+    const datasets = list(values.datasets) ?? ANN_DATASETS;
+    datasets.forEach(datasetSpec);
+    const baseAll = values.base === undefined ? undefined : int(values.base, 0);
+    const base = baseAll !== undefined ? Object.fromEntries(datasets.map((d) => [d, baseAll])) : quick ? QUICK_BASE : undefined;
+    const queries = int(values.queries, quick ? 100 : 2_000);
+    settings = { ...common, datasets, base, queries };
+    res = await runAnn({ ...common, datasets, base, queries });
+  } else {
+    const sizes = ints(values.sizes, quick ? QUICK_SCALING_SIZES : SCALING_SIZES);
+    const queries = int(values.queries, quick ? 100 : SCALING_QUERIES);
+    const maxBuildMinutes = int(values['max-build-minutes'], 20);
+    settings = { ...common, sizes, queries, maxBuildMinutes };
+    res = await runScaling({ ...common, sizes, queries, maxBuildMinutes });
+  }
+  const run: AnnRunResult = {
+    suite: which,
+    command,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    machine: machineInfo(),
+    quick,
+    settings,
+    ...res,
+  };
+  if (values.json) {
+    writeJson(outFile(values.json), run);
+    console.log(`raw points: ${outFile(values.json)}`);
+  }
+  publish(which, run);
+}
+
+function publish(which: 'ann' | 'scaling', run: AnnRunResult): void {
+  const rendered = which === 'ann' ? renderAnn(run) : renderScaling(run);
+  console.log(`\n${rendered.markdown}`);
+  const files = writeSvgs(writeDocs ? DOCS_SVG_DIR : RESULTS_SVG_DIR, rendered.svgs);
+  console.log(`plots: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, which, rendered.markdown);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}

@@ -202,3 +202,27 @@ describe('decoders against random and truncated bytes', () => {
     });
   }
 });
+
+describe('damaged graph sections', () => {
+  for (const index of ['HNSW8', 'Vamana16']) {
+    it(`${index}: a flipped bit in a segment's graph is CORRUPTED, never a wrong answer`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'quiver-corrupt-graph-'));
+      const db = await Quiver.open({ path: dir });
+      const col = await db.createCollection('c', { dimension: DIM, metric: 'l2', index });
+      await col.upsert(Array.from({ length: 300 }, (_, j) => ({ key: `k${j}`, vector: vec(j * 1.7) })));
+      await db.idle();
+      await db.close();
+      const segment = fileOf(dir, /^seg-.*\.qseg$/);
+      const size = statSync(segment).size;
+      for (const back of [1, 17, 200]) {
+        flipByte(segment, size - back);
+        await openFails(dir, 'CORRUPTED', /seg-/);
+        flipByte(segment, size - back);
+      }
+      const ok = await Quiver.open({ path: dir });
+      assert.equal(await ok.collection('c').count(), 300);
+      await ok.close();
+      rmSync(dir, { recursive: true });
+    });
+  }
+});

@@ -31,15 +31,29 @@ const commandArb: fc.Arbitrary<Command> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'optimize' as const }) },
 );
 
-for (const metric of ['l2', 'cosine', 'dot'] as const) {
-  it(`a collection behaves like a Map plus brute force (${metric})`, async () => {
+// Graph indexes answer exactly here: collections stay below the default beam width (64), so a search
+// reaches every connected node. After every command the graph checkers must find nothing wrong.
+const CASES = [
+  ...(['l2', 'cosine', 'dot'] as const).map((metric) => ({ metric, index: 'Flat' })),
+  { metric: 'l2' as const, index: 'HNSW4' },
+  { metric: 'cosine' as const, index: 'HNSW4' },
+  { metric: 'l2' as const, index: 'Vamana8' },
+  { metric: 'dot' as const, index: 'Vamana8' },
+];
+
+function graphProblems(db: Quiver): string[] {
+  return db.engine('m').segments.flatMap((s) => (s.graph ? s.graph.check(s.marks).map((p) => `segment ${s.id}: ${p}`) : []));
+}
+
+for (const { metric, index } of CASES) {
+  it(`a ${index} collection behaves like a Map plus brute force (${metric})`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(commandArb, { minLength: 1, maxLength: 40 }), async (commands) => {
         const storage = new MemoryStorage();
         // 16 rows of 32 bytes per segment: sealing and compaction happen within a few commands
         const open = () => Quiver.open({ storage, segmentBytesMax: 512, durability: 'none' });
         let db = await open();
-        await db.createCollection('m', { dimension: DIM, metric });
+        await db.createCollection('m', { dimension: DIM, metric, index });
         const model = new Map<string, { vector: number[]; tag: number }>();
         try {
           for (const command of commands) {
@@ -89,6 +103,10 @@ for (const metric of ['l2', 'cosine', 'dot'] as const) {
                 break;
             }
             assert.equal(await db.collection('m').count(), model.size);
+            if (index !== 'Flat' && command.kind !== 'query') {
+              await db.idle();
+              assert.deepEqual(graphProblems(db), []);
+            }
           }
           const col = db.collection('m');
           const stored = await col.get([...model.keys()]);
@@ -104,7 +122,7 @@ for (const metric of ['l2', 'cosine', 'dot'] as const) {
           await db.close();
         }
       }),
-      { numRuns: 60, seed: 4242 + metric.length },
+      { numRuns: index === 'Flat' ? 60 : 40, seed: 4242 + metric.length + index.length },
     );
   });
 }

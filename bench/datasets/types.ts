@@ -14,6 +14,8 @@ export interface QuerySet {
   vectors: Float32Array;
   count: number;
   gt: GroundTruth;
+  /** warm-up queries (not timed, no ground truth), when the set was cut with datasets/subset.ts */
+  warmup?: Float32Array;
 }
 
 export interface Dataset {

@@ -10,13 +10,25 @@ export interface QuiverHit {
   score: number;
   distance?: number;
 }
+export interface QuiverQuery {
+  vector: Float32Array | number[];
+  k: number;
+  search?: { ef: number };
+}
 export interface QuiverCollection {
   upsert(records: Array<{ key: string; vector: Float32Array | number[] }>): Promise<{ count: number }>;
-  query(req: { vector: Float32Array | number[]; k: number; search?: { ef: number } }): Promise<QuiverHit[]>;
-  stats(): Promise<Record<string, unknown> & { count: number; index: string; kernel?: string }>;
+  query(req: QuiverQuery): Promise<QuiverHit[]>;
+  count(): Promise<number>;
+  stats(): Promise<
+    Record<string, unknown> & { count: number; index: string; kernel?: string; unindexed?: number; bytesPerVector?: Record<string, number> & { total: number } }
+  >;
+  explain?(req: QuiverQuery): Promise<{ plan: Record<string, unknown> & { strategy: string }; hits: QuiverHit[] }>;
 }
 export interface QuiverDb {
   createCollection(name: string, config: { dimension: number; metric: Metric; index: string }): Promise<QuiverCollection>;
+  collection(name: string): QuiverCollection;
+  /** resolves when background work (checkpoints, compaction, graph indexing) is done; may be missing */
+  idle?(): Promise<void>;
   close(): Promise<void>;
 }
 export interface QuiverStatic {

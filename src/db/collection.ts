@@ -33,9 +33,12 @@ export interface QueryRequest {
 }
 
 export interface QueryPlan {
-  strategy: 'exact';
+  strategy: 'exact' | 'graph';
   segments: number;
+  /** Rows scored exactly: all of them for 'exact'; for 'graph', rows not yet in a graph. */
   scanned: number;
+  /** Beam width used by graph searches. */
+  ef?: number;
   scoresAreEstimates: boolean;
   kernel: string;
   index: string;
@@ -49,6 +52,8 @@ export interface CollectionStats {
   index: string;
   segments: number;
   deletedRecords: number;
+  /** Rows stored but not yet in a graph (indexed in the background; scanned exactly meanwhile). */
+  unindexed: number;
   bytesPerVector: { vectors: number; codes: number; graph: number; rerank: number; metadata: number; total: number };
   estimatedRecall: { recallAt10: number; sampleSize: number } | null;
   kernel: string;
@@ -201,6 +206,7 @@ export class Collection {
     const live = Math.max(engine.count, 1);
     const vectors = memory.vectors / live;
     const metadata = memory.metadata / live;
+    const graphBytes = memory.graph / live;
     const deleted = engine.segments.reduce((n, s) => n + s.deleted, 0);
     return {
       name: this.name,
@@ -210,7 +216,8 @@ export class Collection {
       index: engine.recipe,
       segments: memory.segments,
       deletedRecords: deleted,
-      bytesPerVector: { vectors, codes: 0, graph: 0, rerank: 0, metadata, total: vectors + metadata },
+      bytesPerVector: { vectors, codes: 0, graph: graphBytes, rerank: 0, metadata, total: vectors + graphBytes + metadata },
+      unindexed: engine.unindexed,
       estimatedRecall: null,
       kernel: this.db.kernels.name,
       storage: this.db.storageInfo(),
@@ -245,10 +252,12 @@ export class Collection {
     const segments = engine.segments;
     const hits = engine.query({ vector, k, include, minScore: request.minScore, search });
     throwIfAborted(request.signal);
+    const graph = engine.graphFactory !== null;
     const plan: QueryPlan = {
-      strategy: 'exact',
+      strategy: graph ? 'graph' : 'exact',
       segments: segments.length,
-      scanned: segments.reduce((n, s) => n + s.count, 0),
+      scanned: segments.reduce((n, s) => n + (s.graph ? s.count - s.graph.size : s.count), 0),
+      ...(graph ? { ef: engine.effectiveEf(search.ef) } : {}),
       scoresAreEstimates: false,
       kernel: this.db.kernels.name,
       index: engine.recipe,

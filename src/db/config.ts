@@ -1,7 +1,8 @@
 /** Validation of the options a user passes to open() and createCollection(). */
 import { QuiverError } from '../core/errors.js';
 import { LIMITS, SEGMENT_BYTES_MAX_DEFAULT, SEGMENT_BYTES_MAX_LIMIT } from '../core/lib/limits.js';
-import { type IndexConfig, parseRecipe } from '../core/collection/recipe.js';
+import type { IndexConfig } from '../core/collection/recipe.js';
+import { resolveIndexConfig } from '../core/collection/index-config.js';
 import { type Metric, describe, isPlainObject } from '../core/collection/records.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import type { Durability } from '../storage/store.js';
@@ -104,24 +105,7 @@ export function resolveCollectionConfig(config: unknown): ResolvedCollectionConf
   const dimension = positiveInteger(c.dimension, 'dimension', LIMITS.dimensionMax);
   const metric = c.metric ?? DEFAULT_METRIC;
   if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
-  const index = resolveIndex(c.index ?? DEFAULT_INDEX);
+  const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
   return { dimension, metric, index };
 }
 
-function resolveIndex(index: unknown): IndexConfig {
-  const config = typeof index === 'string' ? parseRecipe(index) : checkIndexObject(index);
-  const extras = [config.reduce && 'reduce', config.quantize && config.quantize !== 'none' && 'quantize', config.rerank && config.rerank !== 'none' && 'rerank'].filter(Boolean);
-  if (config.type !== 'flat' || extras.length > 0) {
-    throw new QuiverError('UNSUPPORTED', `This version of Quiver serves exact search ('Flat') only; ${config.type !== 'flat' ? `'${config.type}' indexes` : extras.join(' and ')} are not available yet.`, {
-      index: typeof index === 'string' ? index : config.type,
-    });
-  }
-  return { type: 'flat' };
-}
-
-function checkIndexObject(index: unknown): IndexConfig {
-  if (!isPlainObject(index)) throw invalid(`index is a recipe string such as 'Flat' or an IndexConfig object; got ${describe(index)}.`, { field: 'index' });
-  const type = index.type;
-  if (type !== 'flat' && type !== 'hnsw' && type !== 'vamana') throw invalid(`index.type is 'flat', 'hnsw' or 'vamana'; got ${describe(type)}.`, { field: 'index.type' });
-  return index as unknown as IndexConfig;
-}

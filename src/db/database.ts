@@ -10,7 +10,7 @@
  */
 import { CollectionEngine, type CollectionDefinition, type EngineContext } from '../core/collection/collection.js';
 import type { StoredRecord } from '../core/collection/records.js';
-import { Segment } from '../core/collection/segment.js';
+import type { Segment } from '../core/collection/segment.js';
 import { printRecipe } from '../core/collection/recipe.js';
 import { QuiverError } from '../core/errors.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
@@ -19,7 +19,7 @@ import { decodeSegment, encodeSegment } from '../core/format/segment.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { StorageAdapter } from '../storage/adapter.js';
-import { DurableStore, type CheckpointPlan } from '../storage/store.js';
+import { DurableStore, type CheckpointPlan, writeManifestFile, writeSegmentFiles } from '../storage/store.js';
 import { Collection } from './collection.js';
 import { type OpenOptions, type ResolvedOptions, checkCollectionName, resolveCollectionConfig, resolveOpenOptions } from './config.js';
 import { runtime } from './runtime.js';
@@ -32,6 +32,9 @@ export interface CollectionInfo {
   count: number;
 }
 
+/** Background indexing inserts this many rows between clock checks, and yields after INDEX_SLICE_MS. */
+const INDEX_SLICE_ROWS = 32;
+const INDEX_SLICE_MS = 20;
 /** Compaction rewrites a sealed segment once this share of its records is deleted or replaced. */
 const COMPACT_DELETED_RATIO = 0.3;
 /** Sealed segments under this share of the cap are merged with their neighbours. */
@@ -52,7 +55,12 @@ export class Quiver {
   /** Background work (checkpoints, compaction) runs one at a time on this chain. */
   private background: Promise<void> = Promise.resolve();
   private backgroundQueued = false;
-  private backgroundError: QuiverError | null = null;
+  /** A failure of background work; every later call throws it (a broken invariant stays untranslated). */
+  private backgroundError: unknown = null;
+  /** The background loop that inserts pending rows into their segments' graphs, or null when idle. */
+  private indexing: Promise<void> | null = null;
+  /** Compaction rewrites segments in place (graph repair), so it waits while a backup encodes them. */
+  private backupsRunning = 0;
 
   private constructor(location: string, options: ResolvedOptions, kernels: KernelBackend, store: DurableStore | null) {
     this.location = location;
@@ -128,16 +136,13 @@ export class Quiver {
       }
       for (const engine of this.engines.values()) engine.freeze();
       const plan = this.snapshotPlan(true);
-      for (const segment of plan.newSegments) {
-        const file = `seg-${String(segment.id).padStart(8, '0')}.qseg`;
-        await target.writeFile(file, segment.encode());
-        await target.syncFile(file);
+      this.backupsRunning++;
+      try {
+        await writeSegmentFiles(target, plan.newSegments);
+        await writeManifestFile(target, plan.encodeManifest(1));
+      } finally {
+        this.backupsRunning--;
       }
-      const manifest = plan.encodeManifest(1);
-      await target.writeFile('MANIFEST.tmp', manifest);
-      await target.syncFile('MANIFEST.tmp');
-      await target.rename('MANIFEST.tmp', 'MANIFEST');
-      await target.syncDirectory();
     } finally {
       await lock.release();
       await target.close?.();
@@ -150,8 +155,16 @@ export class Quiver {
     await this.runInBackground(() => this.checkpointNow(false));
   }
 
-  /** Resolves when the background checkpoints and compactions scheduled so far are done. */
+  /**
+   * Resolves when background work is done: every stored row is in its segment's graph, and the
+   * checkpoints and compactions scheduled so far have finished.
+   */
   async idle(): Promise<void> {
+    this.scheduleIndexing();
+    while (this.indexing || this.backgroundQueued) {
+      await this.indexing;
+      await this.background;
+    }
     await this.background;
     if (this.backgroundError) throw this.backgroundError;
   }
@@ -159,6 +172,7 @@ export class Quiver {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    await this.indexing;
     await this.background.catch(() => undefined);
     if (this.store) {
       try {
@@ -235,6 +249,7 @@ export class Quiver {
     const durable = this.store ? this.store.log(encodeOp(op)) : Promise.resolve();
     this.lastLsn = op.lsn;
     apply();
+    this.scheduleIndexing();
     await durable;
     this.maybeScheduleBackground();
     return String(op.lsn);
@@ -263,9 +278,7 @@ export class Quiver {
           if (contents.id !== s.id || contents.dimension !== entry.definition.dimension || contents.keys.length !== s.count) {
             throw new QuiverError('CORRUPTED', `Segment file ${file} does not match the manifest (id ${contents.id}, dimension ${contents.dimension}, ${contents.keys.length} records; expected id ${s.id}, dimension ${entry.definition.dimension}, ${s.count} records).`, { file });
           }
-          const segment = new Segment(this.kernels, s.id, contents.dimension, contents.keys.length, 0);
-          segment.load(contents.keys, contents.vectors, contents.metadata, contents.documents);
-          engine.adoptSealed(segment, s.deleted);
+          engine.restoreSegment(contents, s.deleted, file);
         }
         this.engines.set(entry.definition.name, engine);
       }
@@ -293,6 +306,35 @@ export class Quiver {
   }
 
   /**
+   * Inserts pending rows into the graphs in slices of about INDEX_SLICE_MS, yielding to the event loop
+   * between slices so queries and writes keep flowing; pending rows are scanned exactly meanwhile.
+   */
+  private scheduleIndexing(): void {
+    if (this.indexing || this.state !== 'open') return;
+    if (![...this.engines.values()].some((e) => e.unindexed > 0)) return;
+    this.indexing = (async () => {
+      for (;;) {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.state !== 'open' || this.backgroundError) return;
+        const started = performance.now();
+        let remaining = 0;
+        do {
+          remaining = 0;
+          for (const engine of this.engines.values()) if (engine.unindexed > 0) remaining += engine.indexPending(INDEX_SLICE_ROWS);
+        } while (remaining > 0 && performance.now() - started < INDEX_SLICE_MS);
+        if (remaining === 0) return;
+      }
+    })()
+      .catch((error: unknown) => {
+        this.backgroundError ??= error;
+      })
+      .finally(() => {
+        this.indexing = null;
+        this.maybeScheduleBackground();
+      });
+  }
+
+  /**
    * Queues background work: a checkpoint when the log has grown, a segment was sealed, or compaction
    * has work; in memory, just the compaction.
    */
@@ -306,7 +348,7 @@ export class Quiver {
       if (this.store) {
         if (this.needsCheckpoint()) await this.checkpointNow(false);
       } else {
-        for (const engine of this.compactionCandidates()) engine.compact((segments) => this.pick(segments, engine));
+        if (this.backupsRunning === 0) for (const engine of this.compactionCandidates()) engine.compact((segments) => this.pick(segments, engine));
       }
     }).catch(() => undefined);
   }
@@ -314,7 +356,7 @@ export class Quiver {
   private needsCheckpoint(): boolean {
     let liveBytes = 0;
     for (const engine of this.engines.values()) {
-      if (engine.sealed.some((s) => !s.persisted)) return true;
+      if (engine.sealed.some((s) => !s.persisted || graphCompletedSinceWritten(s))) return true;
       liveBytes += engine.count * (engine.definition.dimension * 4 + 64);
     }
     // The log may grow to a quarter of the live data before it is folded into segments, so with
@@ -334,9 +376,10 @@ export class Quiver {
   }
 
   private runInBackground(task: () => Promise<void>): Promise<void> {
-    const run = this.background.then(task);
+    // compaction can leave merged rows pending: the indexer picks them up after every task
+    const run = this.background.then(task).then(() => this.scheduleIndexing());
     this.background = run.catch((error: unknown) => {
-      this.backgroundError ??= error instanceof QuiverError ? error : new QuiverError('IO_ERROR', `Background checkpoint failed: ${String(error)}`, {});
+      this.backgroundError ??= error;
     });
     return run;
   }
@@ -345,7 +388,7 @@ export class Quiver {
     await this.store!.checkpoint(() => {
       for (const engine of this.engines.values()) {
         engine.freeze();
-        if (!closing) engine.compact((segments) => this.pick(segments, engine));
+        if (!closing && this.backupsRunning === 0) engine.compact((segments) => this.pick(segments, engine));
       }
       return this.snapshotPlan(false);
     });
@@ -363,9 +406,15 @@ export class Quiver {
       collections.push({ definition: engine.definition, segments: segments.map((s) => ({ id: s.id, count: s.count, deleted: s.deletedSlots() })) });
       for (const s of segments) {
         liveSegmentIds.add(s.id);
-        if (allSegments || !s.persisted) {
+        if (allSegments || !s.persisted || graphCompletedSinceWritten(s)) {
           written.push(s);
-          newSegments.push({ id: s.id, encode: () => encodeSegment({ id: s.id, dimension: s.arena.dimension, keys: s.keys, vectors: s.arena.packed(), metadata: s.metadata, documents: s.documents }) });
+          newSegments.push({
+            id: s.id,
+            encode: () => {
+              if (!allSegments) s.graphEncodedSize = s.graph?.size ?? 0;
+              return encodeSegmentOf(s);
+            },
+          });
         }
       }
     }
@@ -378,9 +427,20 @@ export class Quiver {
         if (allSegments) return;
         this.checkpointCount = checkpoint;
         for (const s of written) s.persisted = true;
+        for (const s of written) s.graphPersistedSize = s.graphEncodedSize;
       },
     };
   }
+}
+
+function encodeSegmentOf(s: Segment): Uint8Array {
+  const graph = s.graph ? { kind: s.graph.kind, bytes: s.graph.encode() } : undefined;
+  return encodeSegment({ id: s.id, dimension: s.arena.dimension, keys: s.keys, vectors: s.arena.packed(), metadata: s.metadata, documents: s.documents, graph });
+}
+
+/** A segment written while its graph was partial is written again once the graph covers every row. */
+function graphCompletedSinceWritten(s: Segment): boolean {
+  return s.persisted && s.graph !== null && s.graph.size === s.count && s.graphPersistedSize < s.count;
 }
 
 /**

@@ -44,6 +44,29 @@ export interface CheckpointPlan {
   onDurable(): void;
 }
 
+/**
+ * Writes segment files as temp file, fsync, rename, then fsyncs the directory once: a file is either
+ * absent or whole under its name, also when a segment is written again (its graph completed).
+ */
+export async function writeSegmentFiles(adapter: StorageAdapter, segments: CheckpointPlan['newSegments']): Promise<void> {
+  if (segments.length === 0) return;
+  for (const segment of segments) {
+    const file = segmentFileName(segment.id);
+    await adapter.writeFile(`${file}.tmp`, segment.encode());
+    await adapter.syncFile(`${file}.tmp`);
+    await adapter.rename(`${file}.tmp`, file);
+  }
+  await adapter.syncDirectory();
+}
+
+/** Writes a manifest atomically: temp file, fsync, rename, fsync the directory. */
+export async function writeManifestFile(adapter: StorageAdapter, bytes: Uint8Array): Promise<void> {
+  await adapter.writeFile(MANIFEST_TEMP, bytes);
+  await adapter.syncFile(MANIFEST_TEMP);
+  await adapter.rename(MANIFEST_TEMP, MANIFEST_FILE);
+  await adapter.syncDirectory();
+}
+
 export class DurableStore {
   readonly adapter: StorageAdapter;
   private readonly options: StoreOptions;
@@ -119,7 +142,7 @@ export class DurableStore {
       this.walBytesAtStart += decoded.validLength;
       torn = decoded.tornTail;
     }
-    for (const f of await this.adapter.list()) if (f === MANIFEST_TEMP) await this.adapter.remove(f);
+    for (const f of await this.adapter.list()) if (f.endsWith('.tmp')) await this.adapter.remove(f);
     this.walNumber = Math.max(walStart - 1, numbers.length ? numbers[numbers.length - 1] : 0);
     await this.startNextWal();
     return replayed;
@@ -161,11 +184,7 @@ export class DurableStore {
       await previousClosed;
       this.closedWalBytes = 0;
       this.walBytesAtStart = 0;
-      for (const segment of plan.newSegments) {
-        const file = segmentFileName(segment.id);
-        await this.adapter.writeFile(file, segment.encode());
-        await this.adapter.syncFile(file);
-      }
+      await writeSegmentFiles(this.adapter, plan.newSegments);
       await this.writeManifest(this.adapter, plan.encodeManifest(this.walNumber));
       plan.onDurable();
       await this.removeObsolete(plan.liveSegmentIds);
@@ -185,12 +204,8 @@ export class DurableStore {
     }
   }
 
-  /** Writes a manifest atomically: temp file, fsync, rename, fsync the directory. */
   async writeManifest(adapter: StorageAdapter, bytes: Uint8Array): Promise<void> {
-    await adapter.writeFile(MANIFEST_TEMP, bytes);
-    await adapter.syncFile(MANIFEST_TEMP);
-    await adapter.rename(MANIFEST_TEMP, MANIFEST_FILE);
-    await adapter.syncDirectory();
+    await writeManifestFile(adapter, bytes);
   }
 
   private async startNextWal(): Promise<void> {

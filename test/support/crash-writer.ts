@@ -8,10 +8,10 @@
 import { Quiver } from '../../src/index.js';
 import { batchKeys, vectorFor, DIM } from './crash-data.js';
 
-const [dir, writerCount] = [process.argv[2], Number(process.argv[3] ?? 3)];
+const [dir, writerCount, , index] = [process.argv[2], Number(process.argv[3] ?? 3), process.argv[4], process.argv[5] ?? 'Flat'];
 const db = await Quiver.open({ path: dir, durability: 'sync', segmentBytesMax: 64 * 1024, checkpointWalBytes: 256 * 1024 });
 const existing = await db.listCollections();
-if (!existing.some((c) => c.name === 'crash')) await db.createCollection('crash', { dimension: DIM, metric: 'l2' });
+if (!existing.some((c) => c.name === 'crash')) await db.createCollection('crash', { dimension: DIM, metric: 'l2', index });
 const col = db.collection('crash');
 process.stdout.write('ready\n');
 

@@ -5,15 +5,18 @@
  * inside, everything is a distance (lower is better).
  */
 import { QuiverError } from '../errors.js';
-import { FlatIndex } from '../index/flat/flat.js';
-import type { SearchParams, VectorIndex } from '../index/index.js';
+import { FlatIndex, scanRange } from '../index/flat/flat.js';
+import { hnswFactory } from '../index/hnsw/hnsw.js';
+import type { GraphFactory, SearchParams, VectorIndex } from '../index/index.js';
+import { vamanaFactory } from '../index/vamana/vamana.js';
 import type { KernelBackend, KernelMetric } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
 import { LIMITS } from '../lib/limits.js';
 import { TopK } from '../lib/topk.js';
+import { GRAPH_DEFAULTS, graphConfigOf } from './index-config.js';
 import { type IndexConfig, printRecipe } from './recipe.js';
 import type { Metadata, Metric, StoredRecord } from './records.js';
-import { Segment } from './segment.js';
+import { Segment, type SegmentContents } from './segment.js';
 
 export interface CollectionDefinition {
   name: string;
@@ -56,7 +59,9 @@ export class CollectionEngine {
   readonly definition: CollectionDefinition;
   readonly kernelMetric: KernelMetric;
   private readonly context: EngineContext;
-  private readonly index: VectorIndex;
+  private readonly flat: VectorIndex = new FlatIndex();
+  /** Null for exact ('flat') collections. */
+  readonly graphFactory: GraphFactory | null;
   /** Sealed segments in creation order, then the growing one last. */
   private sealedSegments: Segment[] = [];
   private growingSegment: Segment;
@@ -67,8 +72,7 @@ export class CollectionEngine {
     this.definition = definition;
     this.context = context;
     this.kernelMetric = definition.metric === 'l2' ? 'l2' : 'dot';
-    assert(definition.index.type === 'flat', `index type ${definition.index.type} reached the engine unsupported`);
-    this.index = new FlatIndex();
+    this.graphFactory = definition.index.type === 'hnsw' ? hnswFactory : definition.index.type === 'vamana' ? vamanaFactory : null;
     this.growingSegment = this.newSegment(64);
   }
 
@@ -147,7 +151,19 @@ export class CollectionEngine {
     const segments = this.segments;
     const k = Math.min(request.k, this.count);
     const top = new TopK(k);
-    segments.forEach((segment, ordinal) => this.index.search(segment, this.kernelMetric, request.vector, top, ordinal * SLOT_SPAN, request.search));
+    const ef = this.effectiveEf(request.search.ef);
+    segments.forEach((segment, ordinal) => {
+      const base = ordinal * SLOT_SPAN;
+      const graph = segment.graph;
+      if (!graph || graph.size === 0) {
+        this.flat.search(segment, this.kernelMetric, request.vector, top, base, request.search);
+        return;
+      }
+      segment.arena.setQuery(request.vector);
+      graph.search(segment.marks, top, base, ef);
+      // rows the graph does not cover yet are searchable at once: scanned exactly
+      scanRange(segment.arena, segment.marks, this.kernelMetric, top, base, graph.size, segment.count);
+    });
     const { distances, ids } = top.drain();
     const hits: Hit[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -158,6 +174,34 @@ export class CollectionEngine {
       hits.push(hit);
     }
     return hits;
+  }
+
+  /** The beam width a graph search uses: the request's, else the index's default, never below k. */
+  effectiveEf(requested: number | undefined): number {
+    return requested ?? (this.definition.index.type === 'vamana' ? GRAPH_DEFAULTS.vamana.ef : GRAPH_DEFAULTS.hnsw.ef);
+  }
+
+  /** Rows stored but not yet in their segment's graph. */
+  get unindexed(): number {
+    let n = this.growingSegment.unindexed;
+    for (const s of this.sealedSegments) n += s.unindexed;
+    return n;
+  }
+
+  /**
+   * Adds up to `budget` pending rows to their segments' graphs (sealed segments first: they are final).
+   * Returns how many rows are still pending. The db layer calls this in slices in the background.
+   */
+  indexPending(budget: number): number {
+    for (const segment of [...this.sealedSegments, this.growingSegment]) {
+      if (budget <= 0) break;
+      const graph = segment.graph;
+      if (!graph || graph.size >= segment.count) continue;
+      const upTo = Math.min(segment.count, graph.size + budget);
+      budget -= upTo - graph.size;
+      graph.insertUpTo(upTo);
+    }
+    return this.unindexed;
   }
 
   // ---- segments: sealing, recovery, compaction ----
@@ -172,8 +216,27 @@ export class CollectionEngine {
     return segment;
   }
 
+  /** Recovery: rebuilds a sealed segment from its file's contents (graph included) and installs it. */
+  restoreSegment(contents: SegmentContents, deletedSlots: Uint32Array, file: string): void {
+    const { id, keys } = contents;
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0);
+    segment.load(keys, contents.vectors, contents.metadata, contents.documents);
+    if (this.graphFactory) {
+      const config = graphConfigOf(this.definition.index, id);
+      if (contents.graph && contents.graph.kind !== this.definition.index.type) {
+        throw new QuiverError('CORRUPTED', `${file} holds a ${contents.graph.kind} graph but collection "${this.name}" uses ${this.definition.index.type}.`, { file });
+      }
+      segment.graph = contents.graph
+        ? this.graphFactory.decode(contents.graph.bytes, file, segment.arena, this.kernelMetric, config)
+        : this.graphFactory.create(segment.arena, this.kernelMetric, config);
+      if (segment.graph.size > keys.length) throw new QuiverError('CORRUPTED', `${file}: its graph covers ${segment.graph.size} rows of ${keys.length}.`, { file });
+      segment.graphPersistedSize = segment.graph.size;
+    }
+    this.adoptSealed(segment, deletedSlots);
+  }
+
   /** Recovery: installs a sealed segment loaded from its file; later segments win for the same key. */
-  adoptSealed(segment: Segment, deletedSlots: Uint32Array): void {
+  private adoptSealed(segment: Segment, deletedSlots: Uint32Array): void {
     assert(this.growingSegment.count === 0, 'segments are adopted before the WAL is replayed');
     for (const slot of deletedSlots) {
       if (slot >= segment.count) {
@@ -205,6 +268,16 @@ export class CollectionEngine {
     if (chosen.length === 0) return null;
     const live = chosen.reduce((n, s) => n + s.liveCount, 0);
     const merged = this.newSegment(Math.max(1, live));
+    // The first segment's graph is repaired around its deleted nodes and renumbered; the rows of the
+    // other segments join as pending rows that the background indexer inserts.
+    const first = chosen[0];
+    let firstGraph = null;
+    if (first.graph && first.graph.size > 0) {
+      first.graph.consolidate(first.marks);
+      const oldToNew = new Int32Array(first.count).fill(-1);
+      for (let slot = 0, next = 0; slot < first.count; slot++) if (!first.isDeleted(slot)) oldToNew[slot] = next++;
+      firstGraph = { graph: first.graph, oldToNew };
+    }
     for (const source of chosen) {
       for (let slot = 0; slot < source.count; slot++) {
         if (source.isDeleted(slot)) continue;
@@ -213,6 +286,7 @@ export class CollectionEngine {
         this.locations.set(key, merged.id * SLOT_SPAN + newSlot);
       }
     }
+    if (firstGraph) merged.graph = firstGraph.graph.remap(firstGraph.oldToNew, first.liveCount, merged.arena);
     merged.sealed = true;
     const position = this.sealedSegments.indexOf(chosen[0]);
     const chosenSet = new Set(chosen);
@@ -225,19 +299,22 @@ export class CollectionEngine {
   }
 
   /** Bytes per live vector by part, as stats() reports them. */
-  memory(): { vectors: number; metadata: number; segments: number } {
+  memory(): { vectors: number; metadata: number; graph: number; segments: number } {
     let vectorBytes = 0;
     let payloadBytes = 0;
+    let graphBytes = 0;
     for (const s of this.segments) {
       vectorBytes += s.arena.rowBytes;
       payloadBytes += s.payloadBytes;
+      graphBytes += s.graph?.memoryBytes ?? 0;
     }
-    return { vectors: vectorBytes, metadata: payloadBytes, segments: this.segments.length };
+    return { vectors: vectorBytes, metadata: payloadBytes, graph: graphBytes, segments: this.segments.length };
   }
 
   private newSegment(initialCapacity: number): Segment {
     const id = this.context.nextSegmentId();
     const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax);
+    if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, graphConfigOf(this.definition.index, id));
     this.segmentsById.set(id, segment);
     return segment;
   }

@@ -3,6 +3,7 @@
  * takes new writes; once sealed a segment's rows never change, only its deletion marks do, until
  * compaction rewrites it. Slots are dense u32s, never reused within a segment.
  */
+import type { GraphIndex } from '../index/index.js';
 import type { KernelBackend } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
 import { VectorArena } from '../vectors/arena.js';
@@ -24,6 +25,12 @@ export class Segment {
   sealed = false;
   /** Written to a segment file that the current manifest names. */
   persisted = false;
+  /** The proximity graph of graph-indexed collections; it covers slots [0, graph.size). */
+  graph: GraphIndex | null = null;
+  /** How many slots the graph in the segment's file covers (a file is rewritten once its graph completes). */
+  graphPersistedSize = 0;
+  /** How many slots the graph covered when the segment was last encoded for a file. */
+  graphEncodedSize = 0;
 
   constructor(backend: KernelBackend, id: number, dimension: number, initialCapacity: number, maximumRowBytes: number) {
     this.id = id;
@@ -41,6 +48,11 @@ export class Segment {
 
   get deleted(): number {
     return this.deletedCount;
+  }
+
+  /** Rows that are stored but not yet in the graph (scanned exactly until they are). */
+  get unindexed(): number {
+    return this.graph ? this.keys.length - this.graph.size : 0;
   }
 
   /** Room left before the segment reaches its byte cap. */
@@ -104,4 +116,17 @@ export function recordPayloadBytes(key: string, metadata: Metadata | undefined, 
   if (metadata !== undefined) bytes += utf8.encode(JSON.stringify(metadata)).length;
   if (document !== undefined) bytes += utf8.encode(document).length;
   return bytes;
+}
+
+/** A segment's columns as its file holds them (core/format/segment.ts encodes and decodes this). */
+export interface SegmentContents {
+  id: number;
+  dimension: number;
+  keys: string[];
+  /** N x dimension floats, packed. */
+  vectors: Float32Array;
+  metadata: (Metadata | undefined)[];
+  documents: (string | undefined)[];
+  /** The graph's own encoding, covering a prefix of the rows. */
+  graph?: { kind: 'hnsw' | 'vamana'; bytes: Uint8Array };
 }

@@ -16,12 +16,18 @@
  *               kind 3 PAYLOADS: N x (u8 flags: bit 0 metadata, bit 1 document;
  *                                    then, when present, u32 length + UTF-8 metadata JSON,
  *                                    u32 length + UTF-8 document)
+ *               kind 4 GRAPH (optional, graph indexes only): u8 graph kind (1 HNSW, 2 Vamana), then the
+ *                                    graph's own encoding (src/core/index/<kind>/), which covers a
+ *                                    prefix of the rows (rows past it are indexed again after loading)
  *   end         nothing may follow the last section.
  * Every byte is covered by a checksum, so a flipped bit anywhere is reported as CORRUPTED with the
  * file and offset, never loaded.
  */
 import { QuiverError } from '../errors.js';
 import type { Metadata } from '../collection/records.js';
+import type { SegmentContents } from '../collection/segment.js';
+
+export type { SegmentContents };
 import { ByteReader, ByteWriter } from './bytes.js';
 import { crc32c } from './crc32c.js';
 import { corrupted, readHeader, writeHeader } from './header.js';
@@ -31,16 +37,9 @@ export const SEGMENT_VERSION = 1;
 const SECTION_VECTORS = 1;
 const SECTION_KEYS = 2;
 const SECTION_PAYLOADS = 3;
+const SECTION_GRAPH = 4;
+const GRAPH_KINDS = { hnsw: 1, vamana: 2 } as const;
 
-export interface SegmentContents {
-  id: number;
-  dimension: number;
-  keys: string[];
-  /** N x dimension floats, packed. */
-  vectors: Float32Array;
-  metadata: (Metadata | undefined)[];
-  documents: (string | undefined)[];
-}
 
 export function encodeSegment(segment: SegmentContents): Uint8Array {
   const count = segment.keys.length;
@@ -61,6 +60,11 @@ export function encodeSegment(segment: SegmentContents): Uint8Array {
     if (document !== undefined) payloads.utf8(document);
   }
   section(out, SECTION_PAYLOADS, payloads.finish());
+  if (segment.graph) {
+    const graph = new ByteWriter(segment.graph.bytes.length + 1);
+    graph.u8(GRAPH_KINDS[segment.graph.kind]).bytes(segment.graph.bytes);
+    section(out, SECTION_GRAPH, graph.finish());
+  }
   return out.finish();
 }
 
@@ -93,8 +97,16 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentContents 
     documents[i] = flags & 2 ? payloadReader.utf8() : undefined;
   }
   if (!payloadReader.atEnd) throw corrupted(file, reader.offset, 'the payloads section is longer than its records');
+  const contents: SegmentContents = { id, dimension, keys, vectors, metadata, documents };
+  if (!reader.atEnd) {
+    const at = reader.offset;
+    const body = readSection(reader, SECTION_GRAPH, 'graph');
+    const kind = (Object.keys(GRAPH_KINDS) as (keyof typeof GRAPH_KINDS)[]).find((k) => GRAPH_KINDS[k] === body[0]);
+    if (!kind) throw corrupted(file, at, `unknown graph kind ${body[0]}`);
+    contents.graph = { kind, bytes: body.subarray(1) };
+  }
   if (!reader.atEnd) throw corrupted(file, reader.offset, 'bytes follow the last section');
-  return { id, dimension, keys, vectors, metadata, documents };
+  return contents;
 }
 
 function section(out: ByteWriter, kind: number, body: Uint8Array): void {

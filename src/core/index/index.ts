@@ -1,6 +1,8 @@
 /**
- * The VectorIndex seam: an index answers k-nearest-neighbour searches over one segment's slots.
- * Indexes never see keys or metadata; the collection maps slots to records and merges segments.
+ * The index seams. An index answers k-nearest-neighbour searches over one segment's slots; it never sees
+ * keys or metadata (the collection maps slots to records and merges segments). Distances are the
+ * kernel's: lower is better ('l2' squared Euclidean, 'dot' negated inner product; cosine is 'dot' over
+ * unit vectors).
  */
 import type { KernelMetric } from '../kernels/kernel.js';
 import type { TopK } from '../lib/topk.js';
@@ -25,4 +27,67 @@ export interface VectorIndex {
    * prepared (normalised for cosine). Distances are the kernel's: lower is better.
    */
   search(segment: SegmentView, metric: KernelMetric, query: Float32Array, top: TopK, base: number, params: SearchParams): void;
+}
+
+/**
+ * A proximity graph over one segment's rows (HNSW, Vamana). It reads vectors only through the arena:
+ * `arena.setQuery(q)` / `arena.setQueryFromRow(slot)` prepare a query in the segment's memory, and
+ * `arena.distancesOf(metric, slots)` scores a list of slots against it in one kernel call.
+ *
+ * Slots [0, size) are in the graph; rows past `size` exist in the arena but are not indexed yet (the
+ * collection scans them exactly until they are). Deleted slots stay in the graph, traversed but never
+ * returned, until consolidate() repairs the lists that point at them and compaction remaps them away.
+ * Everything is deterministic given the config's seed.
+ */
+export interface GraphIndex {
+  readonly kind: 'hnsw' | 'vamana';
+  /** Slots [0, size) are indexed. */
+  readonly size: number;
+  /** Bytes the graph holds in memory (for stats' bytesPerVector.graph). */
+  readonly memoryBytes: number;
+  /** Indexes slots [size, upTo): rows already in the arena. Incremental; upTo <= arena.count. */
+  insertUpTo(upTo: number): void;
+  /**
+   * Searches with the prepared query already in the arena (arena.setQuery was called). Pushes the best
+   * live slots (marks[slot] === 0) into `top` as (distance, base + slot). `ef` is the beam width, at
+   * least top.k is used.
+   */
+  search(marks: Uint8Array, top: TopK, base: number, ef: number): void;
+  /**
+   * Repairs every live node's neighbour list that points at a deleted slot (marks[slot] === 1), so no
+   * live node depends on a deleted one for reachability. Deleted slots end with no edges in or out, and
+   * the entry point is moved off deleted slots.
+   */
+  consolidate(marks: Uint8Array): void;
+  /**
+   * The graph for a compacted segment: `oldToNew[slot]` is the slot's new number or -1 where it was
+   * dropped (dropped slots must have been consolidated away first). `arena` holds the new rows.
+   */
+  remap(oldToNew: Int32Array, newCount: number, arena: VectorArena): GraphIndex;
+  /** Serialises the graph (the segment file's graph section). */
+  encode(): Uint8Array;
+  /**
+   * Invariant checks for tests and `quiver verify`: degree bounds, no self or duplicate links, every
+   * link in range, every live indexed node reachable from the entry point. Returns the problems found.
+   */
+  check(marks: Uint8Array): string[];
+}
+
+/** Parameters of a graph, resolved from IndexConfig with defaults. */
+export interface GraphConfig {
+  /** HNSW M / Vamana R: links per node (HNSW keeps 2M on layer 0). */
+  degree: number;
+  /** HNSW efConstruction / Vamana L at build. */
+  buildWindowSize: number;
+  /** Vamana's alpha (pruning slack); unused by HNSW. */
+  alpha: number;
+  /** Default beam width of searches. */
+  ef: number;
+  seed: number;
+}
+
+export interface GraphFactory {
+  create(arena: VectorArena, metric: KernelMetric, config: GraphConfig): GraphIndex;
+  /** Rebuilds a graph from encode() bytes; throws QuiverError CORRUPTED naming `what` on bad bytes. */
+  decode(bytes: Uint8Array, what: string, arena: VectorArena, metric: KernelMetric, config: GraphConfig): GraphIndex;
 }

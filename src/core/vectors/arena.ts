@@ -91,15 +91,58 @@ export class VectorArena {
     f32.set(query.subarray(0, this.dimension));
   }
 
+  /** Makes a stored row the prepared query (graph construction measures rows against rows). */
+  setQueryFromRow(slot: number): void {
+    const bytes = new Uint8Array(this.memory.buffer);
+    const at = this.rowsOffset + slot * this.strideBytes;
+    bytes.copyWithin(0, at, at + this.strideBytes);
+  }
+
+  /** Distances from the prepared query to rows [first, first + count), in slot order (scratch rule below). */
+  distancesRange(metric: KernelMetric, first: number, count: number): Float32Array {
+    const outOffset = this.rowsOffset + this.capacity * this.strideBytes;
+    this.reserveOrThrow(outOffset + count * 4);
+    this.memory.distanceRange(metric, this.dimension, 0, this.rowsOffset, this.strideBytes, first, count, outOffset);
+    return new Float32Array(this.memory.buffer, outOffset, count);
+  }
+
   /**
    * Distances from the prepared query to every row, in slot order. The returned view lives in scratch
    * memory: read it before the next call on this arena.
    */
   distancesAll(metric: KernelMetric): Float32Array {
-    const outOffset = this.rowsOffset + this.capacity * this.strideBytes;
-    this.reserveOrThrow(outOffset + this.rowCount * 4);
-    this.memory.distanceRange(metric, this.dimension, 0, this.rowsOffset, this.strideBytes, 0, this.rowCount, outOffset);
-    return new Float32Array(this.memory.buffer, outOffset, this.rowCount);
+    return this.distancesRange(metric, 0, this.rowCount);
+  }
+
+  /**
+   * The hot-path form of distancesOf for graph searches: scores slots[0..count) and returns the index in
+   * `floats` where their distances start, allocating nothing. Valid until the next call on this arena.
+   */
+  scoreSlots(metric: KernelMetric, slots: Uint32Array, count: number): number {
+    const slotsOffset = this.rowsOffset + this.capacity * this.strideBytes;
+    const outOffset = slotsOffset + Math.ceil(count / 4) * 16;
+    this.reserveOrThrow(outOffset + count * 4);
+    const views = this.views();
+    views.u32.set(count === slots.length ? slots : slots.subarray(0, count), slotsOffset >> 2);
+    this.memory.distanceSlots(metric, this.dimension, 0, this.rowsOffset, this.strideBytes, slotsOffset, count, outOffset);
+    return outOffset >> 2;
+  }
+
+  /** A float32 view of the whole memory (re-made only when the memory grows). */
+  get floats(): Float32Array {
+    return this.views().f32;
+  }
+
+  private cachedBuffer: ArrayBuffer | null = null;
+  private cachedViews: { f32: Float32Array; u32: Uint32Array } | null = null;
+
+  private views(): { f32: Float32Array; u32: Uint32Array } {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.cachedBuffer || this.cachedViews === null) {
+      this.cachedBuffer = buffer;
+      this.cachedViews = { f32: new Float32Array(buffer), u32: new Uint32Array(buffer) };
+    }
+    return this.cachedViews;
   }
 
   /** Distances from the prepared query to the listed slots, in list order (same scratch rule). */

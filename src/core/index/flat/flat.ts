@@ -1,27 +1,33 @@
 /**
- * Exact search: one kernel call scores every row of the segment against the query inside the
- * segment's memory, then a single pass feeds the live rows to the top-k heap. Memory bandwidth bound.
+ * Exact search: one kernel call scores a run of rows against the query inside the segment's memory,
+ * then a single pass feeds the live rows to the top-k heap. Memory-bandwidth bound. Graph segments use
+ * scanRange for the rows their graph does not cover yet.
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
 import type { TopK } from '../../lib/topk.js';
+import type { VectorArena } from '../../vectors/arena.js';
 import type { SearchParams, SegmentView, VectorIndex } from '../index.js';
+
+/** Pushes the live rows [from, to) of the arena, scored against its prepared query, into `top`. */
+export function scanRange(arena: VectorArena, marks: Uint8Array, metric: KernelMetric, top: TopK, base: number, from: number, to: number): void {
+  if (to <= from) return;
+  const distances = arena.distancesRange(metric, from, to - from);
+  let worst = top.worst;
+  for (let i = 0, slot = from; slot < to; i++, slot++) {
+    const d = distances[i];
+    if (d < worst && marks[slot] === 0) {
+      top.push(d, base + slot);
+      worst = top.worst;
+    }
+  }
+}
 
 export class FlatIndex implements VectorIndex {
   readonly kind = 'flat' as const;
 
   search(segment: SegmentView, metric: KernelMetric, query: Float32Array, top: TopK, base: number, _params: SearchParams): void {
-    const count = segment.count;
-    if (count === 0) return;
+    if (segment.count === 0) return;
     segment.arena.setQuery(query);
-    const distances = segment.arena.distancesAll(metric);
-    const marks = segment.marks;
-    let worst = top.worst;
-    for (let slot = 0; slot < count; slot++) {
-      const d = distances[slot];
-      if (d < worst && marks[slot] === 0) {
-        top.push(d, base + slot);
-        worst = top.worst;
-      }
-    }
+    scanRange(segment.arena, segment.marks, metric, top, base, 0, segment.count);
   }
 }

@@ -1,0 +1,263 @@
+/**
+ * Vamana construction as batches of three phases (ParlayANN's batched formulation of DiskANN's build):
+ *
+ *   1. searchPhase  for each point p of the batch, GreedySearch(p, L) from the entry point on the graph
+ *                   as it stood before the batch, recording V (the expanded nodes) as p's candidates;
+ *                   when re-inserting (the second pass), p's current out-neighbours join them.
+ *                   Reads the graph and the vectors only.
+ *   2. prunePhase   for each p, RobustPrune(p, candidates, alpha, R) -> p's new out-list, into the
+ *                   batch's buffers. Reads the vectors only.
+ *   3. applyPhase   writes the new out-lists, then adds the reverse edges grouped by target: a target
+ *                   whose list still has room just appends; one that would exceed R is pruned once
+ *                   over (its list U its new sources). Each target's list is written by its own step
+ *                   only, so the targets can be split across workers too.
+ *
+ * Phases 1 and 2 are independent per point and read-only on the graph, so workers sharing the arena's
+ * memory and the adjacency can run them over slices of a batch; this file runs them in one thread.
+ * Batches grow by prefix doubling (a batch is never larger than the graph already built, as in
+ * ParlayANN) up to `maxBatch`: points of one batch do not see each other, which is harmless while a
+ * batch is small against the graph, and grouping the reverse edges of a batch prunes each crowded target
+ * once per batch instead of once per edge (the cost that dominates a one-at-a-time build).
+ */
+import type { KernelMetric } from '../../kernels/kernel.js';
+import type { VectorArena } from '../../vectors/arena.js';
+import { type Adjacency, SlotList } from './graph.js';
+import type { Pruner } from './prune.js';
+import type { Searcher } from './search.js';
+
+export interface BuildContext {
+  arena: VectorArena;
+  metric: KernelMetric;
+  graph: Adjacency;
+  /** Slots that may appear in the graph during this build: [0, nodes). */
+  nodes: number;
+  entry: number;
+  /** Beam width of construction searches (config.buildWindowSize). */
+  L: number;
+  /** Candidates recorded per point (V and, when re-inserting, the old out-list): RobustPrune's C. */
+  maxCandidates: number;
+  searcher: Searcher;
+  pruner: Pruner;
+}
+
+/** Per-batch buffers, sized for `maxBatch` points; reused from batch to batch. */
+export class BatchBuffers {
+  readonly maxBatch: number;
+  readonly maxCandidates: number;
+  readonly candSlots: Uint32Array;
+  readonly candDists: Float32Array;
+  readonly candCount: Uint32Array;
+  readonly newLinks: Uint32Array;
+  readonly newCount: Uint16Array;
+  // reverse-edge grouping, indexed by slot
+  private pending: Uint32Array;
+  private start: Uint32Array;
+  private stamp: Uint32Array;
+  private epoch = 0;
+  private touched: Uint32Array;
+  private sources: Uint32Array;
+  private readonly merge = new SlotList(256);
+  private mergeDists = new Float32Array(256);
+  private readonly extra = new SlotList(64);
+
+  constructor(maxBatch: number, maxCandidates: number, degree: number, nodes: number) {
+    this.maxBatch = maxBatch;
+    this.maxCandidates = maxCandidates;
+    this.candSlots = new Uint32Array(maxBatch * maxCandidates);
+    this.candDists = new Float32Array(maxBatch * maxCandidates);
+    this.candCount = new Uint32Array(maxBatch);
+    this.newLinks = new Uint32Array(maxBatch * degree);
+    this.newCount = new Uint16Array(maxBatch);
+    this.pending = new Uint32Array(nodes);
+    this.start = new Uint32Array(nodes);
+    this.stamp = new Uint32Array(nodes);
+    this.touched = new Uint32Array(maxBatch * degree);
+    this.sources = new Uint32Array(maxBatch * degree);
+  }
+
+  fits(maxBatch: number, maxCandidates: number, degree: number, nodes: number): boolean {
+    return maxBatch <= this.maxBatch && maxCandidates === this.maxCandidates && this.newLinks.length >= maxBatch * degree && nodes <= this.pending.length;
+  }
+
+  /** A fresh epoch for the slot stamps (membership tests without clearing). */
+  nextEpoch(): number {
+    this.epoch++;
+    if (this.epoch === 0xffffffff) {
+      this.stamp.fill(0);
+      this.epoch = 1;
+    }
+    return this.epoch;
+  }
+
+  /** Phase 1: candidates of points[from, to) into candSlots/candDists (batch row b = point - from). */
+  searchPhase(ctx: BuildContext, points: Uint32Array, from: number, to: number, includeOwnLinks: boolean): void {
+    const { arena, metric, graph, searcher } = ctx;
+    const maxC = this.maxCandidates;
+    const R = graph.degree;
+    const sink = { slots: this.candSlots, dists: this.candDists, at: 0, max: maxC };
+    for (let b = 0; b < to - from; b++) {
+      const p = points[from + b];
+      arena.setQueryFromRow(p);
+      sink.at = b * maxC;
+      sink.max = includeOwnLinks ? maxC - R : maxC;
+      let n = searcher.search(arena, metric, graph, ctx.nodes, ctx.entry, ctx.L, null, sink);
+      if (includeOwnLinks && graph.counts[p] > 0) {
+        // p's current out-neighbours join V (DiskANN's second pass prunes over both); score those
+        // V does not hold already, in one call (the query is still p).
+        const epoch = this.nextEpoch();
+        const stamp = this.stamp;
+        for (let i = 0; i < n; i++) stamp[this.candSlots[sink.at + i]] = epoch;
+        const extra = this.extra.buffer;
+        let k = 0;
+        const first = p * R;
+        const end = first + graph.counts[p];
+        for (let i = first; i < end; i++) {
+          const v = graph.links[i];
+          if (stamp[v] !== epoch) extra[k++] = v;
+        }
+        if (k > 0) {
+          const at = arena.scoreSlots(metric, this.extra.view(k), k);
+          const floats = arena.floats;
+          searcher.distanceCount += k;
+          for (let i = 0; i < k; i++) {
+            this.candSlots[sink.at + n] = extra[i];
+            this.candDists[sink.at + n] = floats[at + i];
+            n++;
+          }
+        }
+      }
+      this.candCount[b] = n;
+    }
+  }
+
+  /** Phase 2: RobustPrune of each point's candidates into newLinks/newCount. */
+  prunePhase(ctx: BuildContext, points: Uint32Array, from: number, to: number, alpha: number): void {
+    const { arena, metric, graph, pruner } = ctx;
+    const R = graph.degree;
+    const maxC = this.maxCandidates;
+    for (let b = 0; b < to - from; b++) {
+      const p = points[from + b];
+      this.newCount[b] = pruner.prune(arena, metric, p, this.candSlots, this.candDists, b * maxC, this.candCount[b], alpha, R, maxC, this.newLinks, b * R);
+    }
+  }
+
+  /**
+   * Phase 3: installs the new out-lists and the reverse edges. With `ensureInEdge`, a point whose
+   * every reverse edge was pruned away again gets one from its closest out-neighbour, so a point is
+   * never left unreachable by its own insertion (used by incremental inserts, which run no global
+   * reachability repair).
+   */
+  applyPhase(ctx: BuildContext, points: Uint32Array, from: number, to: number, alpha: number, ensureInEdge: boolean): void {
+    const { graph } = ctx;
+    const R = graph.degree;
+    const count = to - from;
+    for (let b = 0; b < count; b++) graph.setList(points[from + b], this.newLinks, b * R, this.newCount[b]);
+
+    // group the reverse edges (j <- p) by target j: counting sort over the touched targets
+    const pending = this.pending;
+    const start = this.start;
+    const touched = this.touched;
+    let touchedCount = 0;
+    for (let b = 0; b < count; b++) {
+      const end = b * R + this.newCount[b];
+      for (let i = b * R; i < end; i++) {
+        const j = this.newLinks[i];
+        if (pending[j]++ === 0) touched[touchedCount++] = j;
+      }
+    }
+    let running = 0;
+    for (let t = 0; t < touchedCount; t++) {
+      const j = touched[t];
+      start[j] = running;
+      running += pending[j];
+      pending[j] = 0;
+    }
+    const sources = this.sources;
+    for (let b = 0; b < count; b++) {
+      const p = points[from + b];
+      const end = b * R + this.newCount[b];
+      for (let i = b * R; i < end; i++) {
+        const j = this.newLinks[i];
+        sources[start[j] + pending[j]++] = p;
+      }
+    }
+    for (let t = 0; t < touchedCount; t++) {
+      const j = touched[t];
+      this.addReverseEdges(ctx, j, sources, start[j], pending[j], alpha);
+      pending[j] = 0;
+    }
+
+    if (ensureInEdge) {
+      for (let b = 0; b < count; b++) {
+        const p = points[from + b];
+        const first = b * R;
+        const n = this.newCount[b];
+        let linked = false;
+        for (let i = first; i < first + n && !linked; i++) linked = graph.hasLink(this.newLinks[i], p);
+        if (linked || n === 0) continue;
+        const j = this.newLinks[first];
+        const c = graph.counts[j];
+        if (c < R) {
+          graph.links[j * R + c] = p;
+          graph.counts[j] = c + 1;
+        } else {
+          // j's last link v makes way for p, and p takes over v (j -> p -> v): v stays reachable
+          const v = graph.links[j * R + R - 1];
+          graph.links[j * R + R - 1] = p;
+          if (v !== p && !graph.hasLink(p, v)) {
+            const cp = graph.counts[p];
+            if (cp < R) {
+              graph.links[p * R + cp] = v;
+              graph.counts[p] = cp + 1;
+            } else {
+              graph.links[p * R + R - 1] = v;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Adds p -> j edges for the `k` sources at sources[at..]; prunes j's list once if it overflows R. */
+  private addReverseEdges(ctx: BuildContext, j: number, sources: Uint32Array, at: number, k: number, alpha: number): void {
+    const { arena, metric, graph, pruner } = ctx;
+    const R = graph.degree;
+    const links = graph.links;
+    const base = j * R;
+    const c = graph.counts[j];
+    const epoch = this.nextEpoch();
+    const stamp = this.stamp;
+    for (let i = base; i < base + c; i++) stamp[links[i]] = epoch;
+    stamp[j] = epoch;
+    this.merge.reserve(c + k);
+    const merge = this.merge.buffer;
+    for (let i = 0; i < c; i++) merge[i] = links[base + i];
+    let m = c;
+    for (let i = 0; i < k; i++) {
+      const s = sources[at + i];
+      if (stamp[s] !== epoch) {
+        stamp[s] = epoch;
+        merge[m++] = s;
+      }
+    }
+    if (m === c) return;
+    if (m <= R) {
+      for (let i = c; i < m; i++) links[base + i] = merge[i];
+      graph.counts[j] = m;
+      return;
+    }
+    if (this.mergeDists.length < m) this.mergeDists = new Float32Array(Math.max(m, this.mergeDists.length * 2));
+    arena.setQueryFromRow(j);
+    const f = arena.scoreSlots(metric, this.merge.view(m), m);
+    const floats = arena.floats;
+    const dists = this.mergeDists;
+    for (let i = 0; i < m; i++) dists[i] = floats[f + i];
+    pruner.distanceCount += m;
+    graph.counts[j] = pruner.prune(arena, metric, j, merge, dists, 0, m, alpha, R, Math.max(m, this.maxCandidates), links, base);
+  }
+}
+
+/** The size of the batch starting after `inserted` nodes: prefix doubling, capped. */
+export function batchSize(inserted: number, remaining: number, maxBatch: number): number {
+  return Math.min(remaining, maxBatch, Math.max(1, inserted));
+}

@@ -180,7 +180,7 @@ export class Collection {
 
   /** The k nearest records to `vector`, best first. */
   async query(request: QueryRequest): Promise<Hit[]> {
-    return (await this.run(request)).hits;
+    return this.run(request, false).hits;
   }
 
   /** Several queries; results in order. */
@@ -191,13 +191,14 @@ export class Collection {
       throw new QuiverError('LIMIT_EXCEEDED', `queryMany got ${requests.length} queries; the limit is ${LIMITS.queryManyMax}.`, { limit: 'queryManyMax', received: requests.length, maximum: LIMITS.queryManyMax });
     }
     const results: Hit[][] = [];
-    for (const request of requests) results.push((await this.run(request)).hits);
+    for (const request of requests) results.push(this.run(request, false).hits);
     return results;
   }
 
   /** The hits and how they were found. */
   async explain(request: QueryRequest): Promise<{ plan: QueryPlan; hits: Hit[] }> {
-    return this.run(request);
+    const { plan, hits } = this.run(request, true);
+    return { plan: plan!, hits };
   }
 
   async stats(): Promise<CollectionStats> {
@@ -233,7 +234,8 @@ export class Collection {
     await this.db.optimizeCollection(engine);
   }
 
-  private async run(request: QueryRequest): Promise<{ plan: QueryPlan; hits: Hit[] }> {
+  /** Validates and runs a query synchronously (one event-loop turn); builds the plan only for explain. */
+  private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[] } {
     const engine = this.db.engine(this.name);
     if (!isPlainObject(request)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k }; got ${describe(request)}.`, {});
     rejectUnknown(request, ['vector', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency'], {});
@@ -249,9 +251,10 @@ export class Collection {
     if (request.consistency !== undefined && request.consistency !== 'eventual' && request.consistency !== 'read-your-writes') {
       throw new QuiverError('INVALID_ARGUMENT', `consistency is 'eventual' or 'read-your-writes'; got ${describe(request.consistency)}.`, { field: 'consistency' });
     }
-    const segments = engine.segments;
     const hits = engine.query({ vector, k, include, minScore: request.minScore, search });
     throwIfAborted(request.signal);
+    if (!explain) return { hits };
+    const segments = engine.segments;
     const graph = engine.graphFactory !== null;
     const plan: QueryPlan = {
       strategy: graph ? 'graph' : 'exact',
@@ -274,16 +277,20 @@ function rejectUnknown(object: Record<string, unknown>, known: string[], where: 
   }
 }
 
-function checkInclude(include: unknown): Set<IncludeField> {
-  if (include === undefined) return new Set();
+const NO_FIELDS: ReadonlySet<IncludeField> = new Set();
+
+function checkInclude(include: unknown): ReadonlySet<IncludeField> {
+  if (include === undefined) return NO_FIELDS;
   if (!Array.isArray(include) || include.some((f) => !INCLUDE_FIELDS.has(f as IncludeField))) {
     throw new QuiverError('INVALID_ARGUMENT', `include is an array of 'metadata', 'document' and 'vector'; got ${describe(include)}.`, { field: 'include' });
   }
   return new Set(include as IncludeField[]);
 }
 
+const NO_SEARCH: { ef?: number } = Object.freeze({});
+
 function checkSearch(search: unknown): { ef?: number } {
-  if (search === undefined) return {};
+  if (search === undefined) return NO_SEARCH;
   if (!isPlainObject(search)) throw new QuiverError('INVALID_ARGUMENT', `search is an object such as { ef: 64 }; got ${describe(search)}.`, { field: 'search' });
   rejectUnknown(search, ['ef'], { field: 'search' });
   if (search.ef !== undefined && (typeof search.ef !== 'number' || !Number.isInteger(search.ef) || search.ef < 1 || search.ef > LIMITS.kMax)) {

@@ -33,18 +33,30 @@ export class TopK {
     }
   }
 
-  /** Pairs sorted by ascending distance (ties by ascending id, so results are deterministic). Empties the heap. */
+  /**
+   * Pairs sorted by ascending distance (ties by ascending id, so results are deterministic). Empties
+   * the heap: pops the farthest into the back of the output, so no comparator sort and no closures.
+   */
   drain(): { distances: Float64Array; ids: Float64Array } {
-    const order = Array.from({ length: this.length }, (_, i) => i);
-    const d = this.distances;
-    const ids = this.ids;
-    order.sort((a, b) => d[a] - d[b] || ids[a] - ids[b]);
-    const out = { distances: new Float64Array(order.length), ids: new Float64Array(order.length) };
-    order.forEach((from, to) => {
-      out.distances[to] = d[from];
-      out.ids[to] = ids[from];
-    });
-    this.length = 0;
+    const n = this.length;
+    const out = { distances: new Float64Array(n), ids: new Float64Array(n) };
+    for (let i = n - 1; i >= 0; i--) {
+      out.distances[i] = this.distances[0];
+      out.ids[i] = this.ids[0];
+      const last = --this.length;
+      if (last > 0) this.siftDown(0, this.distances[last], this.ids[last]);
+    }
+    // equal distances may leave the heap in any order: order them by id
+    for (let i = 1; i < n; i++) {
+      const d = out.distances[i];
+      const id = out.ids[i];
+      let j = i - 1;
+      while (j >= 0 && out.distances[j] === d && out.ids[j] > id) {
+        out.ids[j + 1] = out.ids[j];
+        j--;
+      }
+      out.ids[j + 1] = id;
+    }
     return out;
   }
 

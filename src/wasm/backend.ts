@@ -6,7 +6,7 @@
  */
 import type { KernelBackend, KernelMemory, KernelMetric } from '../core/kernels/kernel.js';
 import { referenceBackend } from '../core/kernels/reference.js';
-import { KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
 
 const PAGE_BYTES = 65536;
 /** wasm32 addresses 4 GiB at most. */
@@ -63,6 +63,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let compiledShared: WebAssembly.Module | undefined;
 
 /**
  * Synchronous compile keeps createMemory() synchronous. Older Chromium refuses synchronous main-thread
@@ -73,23 +74,45 @@ function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
+/** The same kernels importing a shared memory (built with --sharedMemory). */
+function sharedKernelModule(): WebAssembly.Module {
+  compiledShared ??= new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+  return compiledShared;
+}
+
+/** Whether shared WebAssembly memories can be made here (SharedArrayBuffer exists and the runtime allows it). */
+export function sharedMemorySupported(): boolean {
+  try {
+    if (typeof SharedArrayBuffer !== 'function') return false;
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+    new WebAssembly.Instance(sharedKernelModule(), { env: { memory } });
+    return memory.buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
 class WasmMemory implements KernelMemory {
   private readonly memory: WebAssembly.Memory;
   private readonly kernels: KernelExports;
   private readonly maximumBytes: number;
   private readonly maximumPages: number;
+  readonly shareable: WebAssembly.Memory | undefined;
 
-  constructor(module: WebAssembly.Module, initialBytes: number, maximumBytes: number) {
+  /** `attach`: an existing shared memory (another thread's) instead of a new one. */
+  constructor(module: WebAssembly.Module, initialBytes: number, maximumBytes: number, shared = false, attach?: WebAssembly.Memory) {
     const initialPages = Math.max(1, Math.ceil(initialBytes / PAGE_BYTES));
     this.maximumPages = Math.min(MAX_PAGES, Math.max(initialPages, Math.ceil(maximumBytes / PAGE_BYTES)));
     this.maximumBytes = Math.min(maximumBytes, this.maximumPages * PAGE_BYTES);
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: this.maximumPages });
+    this.memory =
+      attach ?? new WebAssembly.Memory({ initial: initialPages, maximum: this.maximumPages, ...(shared ? { shared: true } : {}) } as WebAssembly.MemoryDescriptor);
+    this.shareable = shared || attach !== undefined ? this.memory : undefined;
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernels = instance.exports as unknown as KernelExports;
   }
 
   get buffer(): ArrayBuffer {
-    return this.memory.buffer;
+    return this.memory.buffer as ArrayBuffer;
   }
 
   get byteLength(): number {
@@ -127,10 +150,20 @@ class WasmMemory implements KernelMemory {
 
 export function createWasmBackend(): KernelBackend {
   const module = kernelModule();
+  const sharedMemory = sharedMemorySupported();
   return {
     name: 'wasm-simd128',
-    createMemory: (initialBytes, maximumBytes) => new WasmMemory(module, initialBytes, maximumBytes),
+    sharedMemory,
+    createMemory: (initialBytes, maximumBytes, options) =>
+      options?.shared === true && sharedMemory
+        ? new WasmMemory(sharedKernelModule(), initialBytes, maximumBytes, true)
+        : new WasmMemory(module, initialBytes, maximumBytes),
   };
+}
+
+/** Kernels over a shared memory another thread made (its KernelMemory.shareable), e.g. in a build worker. */
+export function attachSharedMemory(memory: WebAssembly.Memory): KernelMemory {
+  return new WasmMemory(sharedKernelModule(), memory.buffer.byteLength, memory.buffer.byteLength, false, memory);
 }
 
 let chosen: KernelBackend | undefined;

@@ -16,8 +16,17 @@ export type KernelMetric = 'l2' | 'dot';
 export const KERNEL_ALIGNMENT_BYTES = 16;
 
 export interface KernelMemory {
-  /** The current buffer. Growing the memory replaces it: re-read after reserve(). */
+  /**
+   * The current buffer. Growing the memory replaces it: re-read after reserve(). A shared memory's
+   * buffer is a SharedArrayBuffer (typed as ArrayBuffer here: the views made over it are the same).
+   */
   readonly buffer: ArrayBuffer;
+  /**
+   * Set on shared memories only: the handle (a shared WebAssembly.Memory) that another thread attaches
+   * to with its backend's attachMemory. Growth keeps the old bytes where they are, so views made before
+   * a growth stay valid over their old length.
+   */
+  readonly shareable?: unknown;
   readonly byteLength: number;
   /** Ensures byteLength >= bytes (never shrinks). Returns false when the memory cannot grow that far. */
   reserve(bytes: number): boolean;
@@ -49,7 +58,9 @@ export interface KernelBackend {
   /** 'wasm-simd128' or 'reference'; reported in stats and benchmarks. */
   readonly name: string;
   /** A fresh linear memory of at least initialBytes that may grow to maximumBytes. */
-  createMemory(initialBytes: number, maximumBytes: number): KernelMemory;
+  createMemory(initialBytes: number, maximumBytes: number, options?: { shared?: boolean }): KernelMemory;
+  /** Whether createMemory can make shared memories (worker threads and SharedArrayBuffer available). */
+  readonly sharedMemory?: boolean;
 }
 
 export function alignUp(bytes: number, alignment = KERNEL_ALIGNMENT_BYTES): number {

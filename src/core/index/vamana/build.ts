@@ -21,7 +21,7 @@
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
 import type { VectorArena } from '../../vectors/arena.js';
-import { type Adjacency, SlotList } from './graph.js';
+import { Adjacency, SlotList } from './graph.js';
 import type { Pruner } from './prune.js';
 import type { Searcher } from './search.js';
 
@@ -60,14 +60,18 @@ export class BatchBuffers {
   private mergeDists = new Float32Array(256);
   private readonly extra = new SlotList(64);
 
-  constructor(maxBatch: number, maxCandidates: number, degree: number, nodes: number) {
+  /**
+   * `shared`: the batch's results (newLinks, newCount) live in SharedArrayBuffers that build workers
+   * write their parts of; `candidateRows` then sizes the candidate buffers for this thread's part only.
+   */
+  constructor(maxBatch: number, maxCandidates: number, degree: number, nodes: number, shared = false, candidateRows = maxBatch) {
     this.maxBatch = maxBatch;
     this.maxCandidates = maxCandidates;
-    this.candSlots = new Uint32Array(maxBatch * maxCandidates);
-    this.candDists = new Float32Array(maxBatch * maxCandidates);
-    this.candCount = new Uint32Array(maxBatch);
-    this.newLinks = new Uint32Array(maxBatch * degree);
-    this.newCount = new Uint16Array(maxBatch);
+    this.candSlots = new Uint32Array(candidateRows * maxCandidates);
+    this.candDists = new Float32Array(candidateRows * maxCandidates);
+    this.candCount = new Uint32Array(candidateRows);
+    this.newLinks = shared ? new Uint32Array(new SharedArrayBuffer(maxBatch * degree * 4)) : new Uint32Array(maxBatch * degree);
+    this.newCount = shared ? new Uint16Array(new SharedArrayBuffer(Math.ceil(maxBatch / 2) * 4)) : new Uint16Array(maxBatch);
     this.pending = new Uint32Array(nodes);
     this.start = new Uint32Array(nodes);
     this.stamp = new Uint32Array(nodes);
@@ -76,7 +80,7 @@ export class BatchBuffers {
   }
 
   fits(maxBatch: number, maxCandidates: number, degree: number, nodes: number): boolean {
-    return maxBatch <= this.maxBatch && maxCandidates === this.maxCandidates && this.newLinks.length >= maxBatch * degree && nodes <= this.pending.length;
+    return maxBatch <= this.maxBatch && this.candCount.length >= maxBatch && maxCandidates === this.maxCandidates && this.newLinks.length >= maxBatch * degree && nodes <= this.pending.length;
   }
 
   /** A fresh epoch for the slot stamps (membership tests without clearing). */
@@ -130,14 +134,18 @@ export class BatchBuffers {
     }
   }
 
-  /** Phase 2: RobustPrune of each point's candidates into newLinks/newCount. */
-  prunePhase(ctx: BuildContext, points: Uint32Array, from: number, to: number, alpha: number): void {
+  /**
+   * Phase 2: RobustPrune of each point's candidates into newLinks/newCount, at batch rows outRow + b
+   * (a worker's part of a batch writes where the whole batch's rows are).
+   */
+  prunePhase(ctx: BuildContext, points: Uint32Array, from: number, to: number, alpha: number, outRow = 0, newLinks = this.newLinks, newCount = this.newCount): void {
     const { arena, metric, graph, pruner } = ctx;
     const R = graph.degree;
     const maxC = this.maxCandidates;
     for (let b = 0; b < to - from; b++) {
       const p = points[from + b];
-      this.newCount[b] = pruner.prune(arena, metric, p, this.candSlots, this.candDists, b * maxC, this.candCount[b], alpha, R, maxC, this.newLinks, b * R);
+      const row = outRow + b;
+      newCount[row] = pruner.prune(arena, metric, p, this.candSlots, this.candDists, b * maxC, this.candCount[b], alpha, R, maxC, newLinks, row * R);
     }
   }
 
@@ -260,4 +268,48 @@ export class BatchBuffers {
 /** The size of the batch starting after `inserted` nodes: prefix doubling, capped. */
 export function batchSize(inserted: number, remaining: number, maxBatch: number): number {
   return Math.min(remaining, maxBatch, Math.max(1, inserted));
+}
+
+/**
+ * One thread's part of a parallel build batch: the read-only phases (search, prune) of
+ * points[from, to), results into the batch's shared newLinks/newCount at rows outRow + (i - from).
+ * Every array is backed by a SharedArrayBuffer; the vectors are the arena's shared memory.
+ */
+export interface VamanaBatchJob {
+  links: Uint32Array;
+  counts: Uint16Array;
+  points: Uint32Array;
+  newLinks: Uint32Array;
+  newCount: Uint16Array;
+  from: number;
+  to: number;
+  outRow: number;
+  nodes: number;
+  entry: number;
+  L: number;
+  maxCandidates: number;
+  degree: number;
+  alpha: number;
+  reinsert: boolean;
+}
+
+/** Worker threads that run batch parts (src/wasm's build pool implements it over node:worker_threads). */
+export interface VamanaBuildWorkers {
+  /** How many parts can run at once besides the calling thread's own. */
+  readonly threads: number;
+  /** Runs job i on worker i (jobs.length <= threads); resolves when all are done, with their distance counts. */
+  run(jobs: VamanaBatchJob[]): Promise<{ searchDistances: number; pruneDistances: number }>;
+}
+
+/** A worker's side of a job: its own buffers, searcher and pruner over a lane view of the arena. */
+export function runBatchJob(job: VamanaBatchJob, arena: VectorArena, metric: KernelMetric, searcher: Searcher, pruner: Pruner, buffers: BatchBuffers | null): BatchBuffers {
+  const rows = job.to - job.from;
+  const graph = Adjacency.over(job.degree, job.links, job.counts);
+  if (buffers === null || !buffers.fits(rows, job.maxCandidates, job.degree, job.nodes)) {
+    buffers = new BatchBuffers(Math.max(rows, buffers?.maxBatch ?? 0), job.maxCandidates, job.degree, job.nodes);
+  }
+  const ctx: BuildContext = { arena, metric, graph, nodes: job.nodes, entry: job.entry, L: job.L, maxCandidates: job.maxCandidates, searcher, pruner };
+  buffers.searchPhase(ctx, job.points, job.from, job.to, job.reinsert);
+  buffers.prunePhase(ctx, job.points, job.from, job.to, job.alpha, job.outRow, job.newLinks, job.newCount);
+  return buffers;
 }

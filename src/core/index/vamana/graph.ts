@@ -12,6 +12,8 @@ export class Adjacency {
   readonly degree: number;
   links: Uint32Array;
   counts: Uint16Array;
+  /** Lists live in SharedArrayBuffers (worker threads of a parallel build read them in place). */
+  private shared = false;
 
   constructor(degree: number, capacity: number) {
     assert(Number.isInteger(degree) && degree >= 1 && degree <= VAMANA_DEGREE_MAX, `Vamana degree must be an integer in [1, ${VAMANA_DEGREE_MAX}]: ${degree}`);
@@ -19,6 +21,26 @@ export class Adjacency {
     const cap = Math.max(1, capacity);
     this.links = new Uint32Array(cap * degree);
     this.counts = new Uint16Array(cap);
+  }
+
+  /** An adjacency over existing arrays (a build worker's view of the main thread's shared lists). */
+  static over(degree: number, links: Uint32Array, counts: Uint16Array): Adjacency {
+    const graph = new Adjacency(degree, 1);
+    graph.links = links;
+    graph.counts = counts;
+    return graph;
+  }
+
+  /** Moves the lists into SharedArrayBuffers (a copy, once); later growth stays shared. */
+  share(): void {
+    if (this.shared) return;
+    this.shared = true;
+    const links = new Uint32Array(new SharedArrayBuffer(this.links.byteLength));
+    links.set(this.links);
+    const counts = new Uint16Array(new SharedArrayBuffer(this.counts.byteLength));
+    counts.set(this.counts);
+    this.links = links;
+    this.counts = counts;
   }
 
   get capacity(): number {
@@ -33,9 +55,9 @@ export class Adjacency {
   reserve(nodes: number): void {
     if (nodes <= this.counts.length) return;
     const cap = Math.max(nodes, this.counts.length * 2);
-    const links = new Uint32Array(cap * this.degree);
+    const links = this.shared ? new Uint32Array(new SharedArrayBuffer(cap * this.degree * 4)) : new Uint32Array(cap * this.degree);
     links.set(this.links);
-    const counts = new Uint16Array(cap);
+    const counts = this.shared ? new Uint16Array(new SharedArrayBuffer(cap * 2)) : new Uint16Array(cap);
     counts.set(this.counts);
     this.links = links;
     this.counts = counts;

@@ -178,7 +178,8 @@ export class Searcher {
       let n = 0;
       for (let j = first; j < end; j++) {
         const v = links[j];
-        if (visited.add(v)) nbuf[n++] = v;
+        // v >= nodes: a node a parallel build is still inserting (its lists are not done)
+        if (v < nodes && visited.add(v)) nbuf[n++] = v;
       }
       if (n === 0) continue;
       at = arena.scoreSlots(metric, this.neighbours.view(n), n);

@@ -41,7 +41,7 @@ import { Prng } from '../../lib/prng.js';
 import type { TopK } from '../../lib/topk.js';
 import type { VectorArena } from '../../vectors/arena.js';
 import type { GraphConfig, GraphFactory, GraphIndex } from '../index.js';
-import { BatchBuffers, type BuildContext, batchSize } from './build.js';
+import { BatchBuffers, type BuildContext, batchSize, type VamanaBatchJob, type VamanaBuildWorkers } from './build.js';
 import { decodeVamana, encodeVamana } from './codec.js';
 import { Adjacency, SlotList, VAMANA_DEGREE_MAX } from './graph.js';
 import { approximateMedoid, checkGraph, repairReachability } from './maintain.js';
@@ -55,6 +55,9 @@ const MAX_BATCH_FRACTION = 0.05;
 
 /** Graphs up to this size get a full reachability check after every insertUpTo (a BFS: cheap). */
 const REPAIR_ALWAYS_BELOW = 16_384;
+
+/** The smallest part of a batch handed to a worker (smaller batches run on the calling thread). */
+const PARALLEL_PART_MIN = 64;
 
 /** Build batches are reordered for cache locality by their nearest of this many sampled points. */
 const LOCALITY_PIVOTS = 64;
@@ -113,6 +116,43 @@ export class VamanaGraph implements GraphIndex {
     if (from === 0) this.build(upTo);
     else this.insertIncremental(from, upTo);
     this.buffers = null; // build scratch (megabytes for large batches) is not kept between calls
+    this.collectStats();
+  }
+
+  /**
+   * insertUpTo with the read-only phases of each batch split across `workers` and this thread (the arena
+   * must be shared: arena.shareable, with a lane per worker). Between batches the caller's event loop
+   * runs: searches may run then (they see the graph of slots [0, size) as before the call; links to
+   * nodes still being inserted are skipped), rows may be appended and slots marked deleted, but nothing
+   * else may change the graph (no consolidate, remap or insertUpTo) until the promise settles. The graph
+   * is not bit-identical to insertUpTo's (batches are split differently), its quality is the same.
+   */
+  async insertUpToParallel(upTo: number, workers: VamanaBuildWorkers): Promise<void> {
+    assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
+    assert(this.arena.shareable !== undefined && this.arena.lanes > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
+    const from = this.nodes;
+    if (upTo <= from) return;
+    this.graph.share();
+    this.graph.reserve(upTo);
+    if (from === 0) {
+      const entry = Math.max(0, approximateMedoid(this.arena, upTo, () => true));
+      const random = new Prng(this.config.seed ^ 0x5a4d414e);
+      const first = shuffled(upTo, 0, random);
+      const second = shuffled(upTo, 0, random);
+      this.entry = entry;
+      this.medoidBasis = upTo;
+      const ctx = this.buildContext(upTo);
+      await this.passParallel(ctx, first, 1, 0, true, false, false, workers);
+      await this.passParallel(ctx, second, this.config.alpha, upTo, false, true, false, workers);
+      this.nodes = upTo;
+      this.stats.repairs += repairReachability(this.repairContext(), null);
+    } else {
+      const random = new Prng((this.config.seed ^ 0x1f5e7d) + from);
+      const ctx = this.buildContext(upTo);
+      await this.passParallel(ctx, shuffled(upTo - from, from, random), this.config.alpha, from, false, false, true, workers);
+      this.finishIncremental(from, upTo);
+    }
+    this.buffers = null;
     this.collectStats();
   }
 
@@ -297,6 +337,71 @@ export class VamanaGraph implements GraphIndex {
   }
 
   /**
+   * pass() with each batch's search and prune split into parts: parts 1.. go to the workers, part 0 runs
+   * here while they work; the apply phase runs here once all parts are in. `firstPass`: the graph is
+   * empty, so nothing reads `this.entry`'s list before the first batch links it.
+   */
+  private async passParallel(
+    ctx: BuildContext,
+    order: Uint32Array,
+    alpha: number,
+    inserted: number,
+    firstPass: boolean,
+    reinsert: boolean,
+    ensureInEdge: boolean,
+    workers: VamanaBuildWorkers,
+  ): Promise<void> {
+    void firstPass;
+    const maxBatch = Math.max(1, Math.min(VAMANA_MAX_BATCH, Math.ceil(ctx.nodes * MAX_BATCH_FRACTION), order.length));
+    const maxC = this.maxCandidates();
+    const R = this.graph.degree;
+    if (this.buffers === null || !this.buffers.fits(maxBatch, maxC, R, ctx.nodes) || !(this.buffers.newLinks.buffer instanceof SharedArrayBuffer)) {
+      this.buffers = new BatchBuffers(maxBatch, maxC, R, Math.max(ctx.nodes, this.graph.capacity), true);
+    }
+    const buffers = this.buffers;
+    const points = new Uint32Array(new SharedArrayBuffer(order.byteLength));
+    points.set(order);
+    for (let done = 0; done < points.length; ) {
+      const count = batchSize(inserted, points.length - done, maxBatch);
+      if (count >= 4 * LOCALITY_PIVOTS) this.localityOrder(points, done, count, LOCALITY_PIVOTS);
+      // Parts of at least PARALLEL_PART_MIN points: small batches (the first few) stay on this thread.
+      const parts = Math.max(1, Math.min(workers.threads + 1, Math.floor(count / PARALLEL_PART_MIN)));
+      const jobs: VamanaBatchJob[] = [];
+      const bounds = (p: number): number => done + Math.floor((count * p) / parts);
+      for (let p = 1; p < parts; p++) {
+        jobs.push({
+          links: this.graph.links,
+          counts: this.graph.counts,
+          points,
+          newLinks: buffers.newLinks,
+          newCount: buffers.newCount,
+          from: bounds(p),
+          to: bounds(p + 1),
+          outRow: bounds(p) - done,
+          nodes: ctx.nodes,
+          entry: ctx.entry,
+          L: ctx.L,
+          maxCandidates: maxC,
+          degree: R,
+          alpha,
+          reinsert,
+        });
+      }
+      const others = jobs.length > 0 ? workers.run(jobs) : null;
+      buffers.searchPhase(ctx, points, done, bounds(1), reinsert);
+      buffers.prunePhase(ctx, points, done, bounds(1), alpha, 0);
+      if (others !== null) {
+        const counts = await others;
+        this.stats.searchDistances += counts.searchDistances;
+        this.stats.pruneDistances += counts.pruneDistances;
+      }
+      buffers.applyPhase(ctx, points, done, done + count, alpha, ensureInEdge);
+      done += count;
+      inserted += count;
+    }
+  }
+
+  /**
    * Reorders points[from, from + count) so that points near each other in space are consecutive: each
    * is labelled with its nearest of `pivots` sampled points, then sorted by label. The batch's result
    * does not depend on the order within it (its phases run on a read-only graph), but consecutive
@@ -339,6 +444,10 @@ export class VamanaGraph implements GraphIndex {
     const random = new Prng((this.config.seed ^ 0x1f5e7d) + from);
     const ctx = this.buildContext(upTo);
     this.pass(ctx, shuffled(upTo - from, from, random), this.config.alpha, from, false, true);
+    this.finishIncremental(from, upTo);
+  }
+
+  private finishIncremental(from: number, upTo: number): void {
     this.nodes = upTo;
     if (upTo >= 2 * this.medoidBasis) {
       const counts = this.graph.counts;

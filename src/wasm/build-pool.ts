@@ -1,0 +1,127 @@
+/**
+ * Worker threads for parallel graph builds (node:worker_threads): one worker per extra core, each
+ * owning lane i + 1 of whichever segment arena it is attached to. Implements core's VamanaBuildWorkers;
+ * the index (core) decides what runs where, this only moves messages. Workers hold no event-loop
+ * reference while idle, so an open pool never keeps a process alive.
+ *
+ * The worker entry is build-worker.ts next to this file: loaded as .ts when running from sources (tsx
+ * passes its loader to workers through execArgv) and as .js from the compiled dist.
+ */
+import { Worker } from 'node:worker_threads';
+import type { VamanaBatchJob, VamanaBuildWorkers } from '../core/index/vamana/build.js';
+import type { KernelMetric } from '../core/kernels/kernel.js';
+import type { VectorArena } from '../core/vectors/arena.js';
+import type { AttachMessage, JobMessage, WorkerReply } from './build-worker.js';
+
+/**
+ * From the compiled dist the worker is build-worker.js. From the .ts sources (tests, tsx) it is
+ * build-worker.ts, and a worker does not inherit tsx's loader on Node 20, so it starts from a one-line
+ * bootstrap that registers tsx in the worker and then imports the entry.
+ */
+function startWorker(): Worker {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new Worker(new URL('./build-worker.js', self));
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./build-worker.ts', self).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true });
+}
+
+/** Whether worker threads and shared memory are available here (the pool can be used at all). */
+export function parallelBuildSupported(): boolean {
+  return typeof SharedArrayBuffer === 'function' && typeof Worker === 'function';
+}
+
+interface Pending {
+  left: number;
+  searchDistances: number;
+  pruneDistances: number;
+  failed: string | null;
+  resolve: (counts: { searchDistances: number; pruneDistances: number }) => void;
+  reject: (error: Error) => void;
+}
+
+export class BuildPool implements VamanaBuildWorkers {
+  readonly threads: number;
+  private readonly workers: Worker[];
+  private attachedTo: unknown = null;
+  private attachedMetric: KernelMetric | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private closed = false;
+  /** Set while a build holds the pool: one build at a time. */
+  busy = false;
+
+  /** `threads`: workers to start (the calling thread works too, so all cores is availableParallelism() - 1). */
+  constructor(threads: number) {
+    this.threads = Math.max(0, Math.floor(threads));
+    this.workers = [];
+    for (let i = 0; i < this.threads; i++) {
+      const worker = startWorker();
+      worker.unref();
+      worker.on('message', (reply: WorkerReply) => this.onReply(reply));
+      worker.on('error', (error) => this.failAll(error));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Points the workers at an arena (its shared memory, lanes 1..threads) and metric. */
+  attach(arena: VectorArena, metric: KernelMetric): void {
+    const memory = arena.shareable;
+    if (memory === undefined || memory === null) throw new Error('BuildPool.attach: the arena is not shared');
+    if (arena.lanes <= this.threads) throw new Error(`BuildPool.attach: the arena has ${arena.lanes} lanes for ${this.threads} workers`);
+    if (memory === this.attachedTo && metric === this.attachedMetric) return;
+    this.workers.forEach((worker, i) => {
+      const message: AttachMessage = { type: 'attach', memory: memory as WebAssembly.Memory, layout: arena.layout, lane: i + 1, metric };
+      worker.postMessage(message);
+    });
+    this.attachedTo = memory;
+    this.attachedMetric = metric;
+  }
+
+  run(jobs: VamanaBatchJob[]): Promise<{ searchDistances: number; pruneDistances: number }> {
+    if (this.closed) return Promise.reject(new Error('BuildPool is closed'));
+    if (jobs.length > this.workers.length) return Promise.reject(new Error(`${jobs.length} jobs for ${this.workers.length} workers`));
+    if (jobs.length === 0) return Promise.resolve({ searchDistances: 0, pruneDistances: 0 });
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { left: jobs.length, searchDistances: 0, pruneDistances: 0, failed: null, resolve, reject });
+      jobs.forEach((job, i) => {
+        const worker = this.workers[i];
+        worker.ref();
+        const message: JobMessage = { type: 'vamana', id, job };
+        worker.postMessage(message);
+      });
+    });
+  }
+
+  private onReply(reply: WorkerReply): void {
+    const entry = this.pending.get(reply.id);
+    if (entry === undefined) return;
+    if ('error' in reply) entry.failed ??= reply.error;
+    else {
+      entry.searchDistances += reply.searchDistances;
+      entry.pruneDistances += reply.pruneDistances;
+    }
+    if (--entry.left > 0) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) for (const worker of this.workers) worker.unref();
+    if (entry.failed !== null) entry.reject(new Error(`build worker failed: ${entry.failed}`));
+    else entry.resolve({ searchDistances: entry.searchDistances, pruneDistances: entry.pruneDistances });
+  }
+
+  private failAll(error: unknown): void {
+    for (const [id, entry] of this.pending) {
+      this.pending.delete(id);
+      entry.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Stops the workers; pending builds fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.failAll(new Error('BuildPool closed'));
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * A parallel-build worker thread (started by build-pool.ts): attaches to a segment's shared memory
+ * through its lane, then runs the read-only phases of the batch parts it is sent (core's runBatchJob)
+ * and answers with its distance counts. It writes only its lane of the memory and its rows of the
+ * batch's shared result arrays.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { KernelMemory, KernelMetric } from '../core/kernels/kernel.js';
+import { BatchBuffers, runBatchJob, type VamanaBatchJob } from '../core/index/vamana/build.js';
+import { Pruner } from '../core/index/vamana/prune.js';
+import { Searcher } from '../core/index/vamana/search.js';
+import { type ArenaLayout, VectorArena } from '../core/vectors/arena.js';
+import { attachSharedMemory } from './backend.js';
+
+export interface AttachMessage {
+  type: 'attach';
+  memory: WebAssembly.Memory;
+  layout: ArenaLayout;
+  lane: number;
+  metric: KernelMetric;
+}
+
+export interface JobMessage {
+  type: 'vamana';
+  id: number;
+  job: VamanaBatchJob;
+}
+
+export type WorkerReply = { id: number; searchDistances: number; pruneDistances: number } | { id: number; error: string };
+
+interface Attached {
+  memory: WebAssembly.Memory;
+  kernels: KernelMemory;
+  layout: ArenaLayout;
+  lane: number;
+  metric: KernelMetric;
+  searcher: Searcher | null;
+  pruner: Pruner;
+  buffers: BatchBuffers | null;
+}
+
+let attached: Attached | null = null;
+const port = parentPort;
+if (port === null) throw new Error('build-worker.ts runs as a worker thread only');
+
+port.on('message', (message: AttachMessage | JobMessage) => {
+  if (message.type === 'attach') {
+    attached = { ...message, kernels: attachSharedMemory(message.memory), searcher: null, pruner: new Pruner(), buffers: null };
+    return;
+  }
+  try {
+    if (attached === null) throw new Error('job before attach');
+    const { job } = message;
+    // Another thread may have grown the memory: grow(0) refreshes this thread's view of its length.
+    attached.memory.grow(0);
+    const arena = VectorArena.attachLane(attached.kernels, attached.layout, attached.lane, job.nodes);
+    attached.searcher ??= new Searcher(job.degree);
+    const searcher = attached.searcher;
+    const pruner = attached.pruner;
+    searcher.distanceCount = 0;
+    pruner.distanceCount = 0;
+    attached.buffers = runBatchJob(job, arena, attached.metric, searcher, pruner, attached.buffers);
+    const reply: WorkerReply = { id: message.id, searchDistances: searcher.distanceCount, pruneDistances: pruner.distanceCount };
+    port.postMessage(reply);
+  } catch (error) {
+    const reply: WorkerReply = { id: message.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+    port.postMessage(reply);
+  }
+});

@@ -3,10 +3,12 @@
  * TypeScript reference kernels where SIMD is unavailable). This entry point is the only place that picks
  * a storage adapter and a kernel backend.
  */
+import { availableParallelism } from 'node:os';
 import { QuiverError } from './core/errors.js';
 import { referenceBackend } from './core/kernels/reference.js';
 import { setRuntime } from './db/runtime.js';
 import { NodeFsStorage } from './storage/node-fs.js';
+import { BuildPool, parallelBuildSupported } from './wasm/build-pool.js';
 import { createWasmBackend, defaultKernelBackend, wasmSimdSupported } from './wasm/backend.js';
 
 setRuntime({
@@ -20,6 +22,8 @@ setRuntime({
     }
     return defaultKernelBackend();
   },
+  defaultBuildThreads: () => availableParallelism(),
+  buildWorkers: (workers) => (workers >= 1 && parallelBuildSupported() ? new BuildPool(workers) : null),
 });
 
 export { Quiver, type CollectionInfo } from './db/database.js';

@@ -57,6 +57,8 @@ export interface CollectionStats {
   bytesPerVector: { vectors: number; codes: number; graph: number; rerank: number; metadata: number; total: number };
   estimatedRecall: { recallAt10: number; sampleSize: number } | null;
   kernel: string;
+  /** Threads graph builds use (Quiver.open's buildThreads, or 1 where builds cannot run in parallel). */
+  buildThreads: number;
   storage: { durability: string; persistent: boolean; walBytes: number; checkpoints: number };
 }
 
@@ -221,6 +223,7 @@ export class Collection {
       unindexed: engine.unindexed,
       estimatedRecall: null,
       kernel: this.db.kernels.name,
+      buildThreads: this.db.buildThreads,
       storage: this.db.storageInfo(),
     };
   }

@@ -24,6 +24,12 @@ export interface OpenOptions {
   autoCheckpoint?: boolean;
   /** 'auto' picks WebAssembly SIMD when the runtime has it, else the TypeScript reference kernels. */
   kernels?: 'auto' | 'wasm' | 'reference';
+  /**
+   * Threads a graph build may use (default: every core, os.availableParallelism()); 1 builds on the
+   * calling thread only. Parallel builds need worker threads, SharedArrayBuffer and the WASM kernels;
+   * elsewhere builds are single-threaded whatever this says.
+   */
+  buildThreads?: number;
 }
 
 export interface ResolvedOptions {
@@ -33,6 +39,8 @@ export interface ResolvedOptions {
   checkpointWalBytes: number;
   autoCheckpoint: boolean;
   kernels: 'auto' | 'wasm' | 'reference';
+  /** Absent: the runtime's default (all cores). */
+  buildThreads: number | undefined;
 }
 
 export interface CollectionConfig {
@@ -60,7 +68,7 @@ function positiveInteger(value: unknown, field: string, max: number): number {
 export function resolveOpenOptions(options: unknown): ResolvedOptions {
   if (options !== undefined && !isPlainObject(options)) throw invalid(`Quiver.open takes an options object; got ${describe(options)}.`);
   const o = (options ?? {}) as OpenOptions;
-  const known = new Set(['path', 'storage', 'durability', 'syncIntervalMs', 'segmentBytesMax', 'checkpointWalBytes', 'autoCheckpoint', 'kernels']);
+  const known = new Set(['path', 'storage', 'durability', 'syncIntervalMs', 'segmentBytesMax', 'checkpointWalBytes', 'autoCheckpoint', 'kernels', 'buildThreads']);
   for (const key of Object.keys(o)) if (!known.has(key)) throw invalid(`Unknown option "${key}" for Quiver.open. Known: ${[...known].join(', ')}.`, { option: key });
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalid('path is a non-empty directory path.', { field: 'path' });
   if (o.path !== undefined && o.storage !== undefined) throw invalid('Give either path or storage, not both.');
@@ -76,6 +84,7 @@ export function resolveOpenOptions(options: unknown): ResolvedOptions {
     segmentBytesMax: o.segmentBytesMax === undefined ? SEGMENT_BYTES_MAX_DEFAULT : positiveInteger(o.segmentBytesMax, 'segmentBytesMax', SEGMENT_BYTES_MAX_LIMIT),
     checkpointWalBytes: o.checkpointWalBytes === undefined ? 64 * 1024 * 1024 : positiveInteger(o.checkpointWalBytes, 'checkpointWalBytes', 2 ** 40),
     autoCheckpoint: o.autoCheckpoint ?? true,
+    buildThreads: o.buildThreads === undefined ? undefined : positiveInteger(o.buildThreads, 'buildThreads', 1024),
   };
 }
 

@@ -16,6 +16,7 @@ import { QuiverError } from '../core/errors.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
 import { decodeOp, encodeOp, type LogOp } from '../core/format/ops.js';
 import { decodeSegment, encodeSegment } from '../core/format/segment.js';
+import type { BuildWorkers } from '../core/index/index.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { StorageAdapter } from '../storage/adapter.js';
@@ -35,6 +36,8 @@ export interface CollectionInfo {
 /** Background indexing inserts this many rows between clock checks, and yields after INDEX_SLICE_MS. */
 const INDEX_SLICE_ROWS = 32;
 const INDEX_SLICE_MS = 20;
+/** Pending rows of one segment from which its graph is built on buildThreads threads. */
+const PARALLEL_BUILD_MIN_ROWS = 4096;
 /** Compaction rewrites a sealed segment once this share of its records is deleted or replaced. */
 const COMPACT_DELETED_RATIO = 0.3;
 /** Sealed segments under this share of the cap are merged with their neighbours. */
@@ -61,12 +64,24 @@ export class Quiver {
   private indexing: Promise<void> | null = null;
   /** Compaction rewrites segments in place (graph repair), so it waits while a backup encodes them. */
   private backupsRunning = 0;
+  /**
+   * Threads graph builds use: options.buildThreads, else the runtime's default (all cores); 1 when the
+   * kernels have no shared memory or the runtime no worker threads.
+   */
+  readonly buildThreads: number;
+  /** Worker threads of parallel builds (buildThreads - 1 of them), started on first use. */
+  private buildPool: (BuildWorkers<never> & { close(): Promise<void> }) | null = null;
+  /** The parallel build in progress (one at a time), or null. */
+  private parallelBuild: Promise<void> | null = null;
 
   private constructor(location: string, options: ResolvedOptions, kernels: KernelBackend, store: DurableStore | null) {
     this.location = location;
     this.options = options;
     this.kernels = kernels;
     this.store = store;
+    const rt = runtime();
+    const wanted = options.buildThreads ?? rt.defaultBuildThreads?.() ?? 1;
+    this.buildThreads = wanted > 1 && kernels.sharedMemory === true && rt.buildWorkers !== undefined && typeof SharedArrayBuffer === 'function' ? wanted : 1;
   }
 
   /** Opens (or creates) a database. Without `path` or `storage` it lives in memory only. */
@@ -173,7 +188,10 @@ export class Quiver {
     if (this.state === 'closed') return;
     this.state = 'closed';
     await this.indexing;
+    await this.parallelBuild?.catch(() => undefined);
     await this.background.catch(() => undefined);
+    await this.buildPool?.close();
+    this.buildPool = null;
     if (this.store) {
       try {
         if (!this.backgroundError) await this.checkpointNow(true);
@@ -235,7 +253,7 @@ export class Quiver {
   }
 
   private context(): EngineContext {
-    return { backend: this.kernels, segmentBytesMax: this.options.segmentBytesMax, nextSegmentId: () => this.nextSegmentId++ };
+    return { backend: this.kernels, segmentBytesMax: this.options.segmentBytesMax, buildThreads: this.buildThreads, nextSegmentId: () => this.nextSegmentId++ };
   }
 
   private applyCreate(definition: CollectionDefinition): void {
@@ -315,15 +333,20 @@ export class Quiver {
     this.indexing = (async () => {
       for (;;) {
         await new Promise((resolve) => setImmediate(resolve));
-        if (this.state !== 'open' || this.backgroundError) return;
+        if (this.state !== 'open' || this.backgroundError) break;
+        this.startParallelBuild();
         const started = performance.now();
         let remaining = 0;
         do {
           remaining = 0;
           for (const engine of this.engines.values()) if (engine.unindexed > 0) remaining += engine.indexPending(INDEX_SLICE_ROWS);
         } while (remaining > 0 && performance.now() - started < INDEX_SLICE_MS);
-        if (remaining === 0) return;
+        if (remaining > 0) continue;
+        // only rows of a segment that builds in parallel are left: wait for it, then look again
+        if (this.parallelBuild === null) break;
+        await this.parallelBuild;
       }
+      await this.parallelBuild;
     })()
       .catch((error: unknown) => {
         this.backgroundError ??= error;
@@ -332,6 +355,26 @@ export class Quiver {
         this.indexing = null;
         this.maybeScheduleBackground();
       });
+  }
+
+  /**
+   * Hands a segment with many pending rows (PARALLEL_BUILD_MIN_ROWS) to a parallel build, when
+   * buildThreads > 1 and none is running. Queries and writes go on meanwhile; the indexer's slices and
+   * compaction leave that segment alone until the build is done.
+   */
+  private startParallelBuild(): void {
+    if (this.buildThreads <= 1 || this.parallelBuild !== null) return;
+    for (const engine of this.engines.values()) {
+      const segment = engine.parallelCandidate(PARALLEL_BUILD_MIN_ROWS);
+      if (segment === null) continue;
+      this.buildPool ??= runtime().buildWorkers?.(this.buildThreads - 1) ?? null;
+      if (this.buildPool === null || segment.graph?.insertUpToParallel === undefined) return;
+      const build = segment.graph.insertUpToParallel(segment.count, this.buildPool);
+      this.parallelBuild = build.finally(() => {
+        this.parallelBuild = null;
+      });
+      return;
+    }
   }
 
   /**

@@ -3,6 +3,7 @@
  * kernels to run. Only entry points (src/index.ts, later the browser and worker entries) set it, so
  * nothing else in db/ imports a specific adapter.
  */
+import type { BuildWorkers } from '../core/index/index.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
 import { QuiverError } from '../core/errors.js';
 import type { StorageAdapter } from '../storage/adapter.js';
@@ -11,6 +12,13 @@ export interface Runtime {
   name: string;
   openStorage(path: string): StorageAdapter;
   kernels(choice: 'auto' | 'wasm' | 'reference'): KernelBackend;
+  /** Threads a build uses when the options do not say (all cores); absent: 1. */
+  defaultBuildThreads?(): number;
+  /**
+   * Worker threads for parallel graph builds: `workers` besides the calling thread, or null where the
+   * runtime has none (no worker threads or no SharedArrayBuffer). Absent: builds are single-threaded.
+   */
+  buildWorkers?(workers: number): (BuildWorkers<never> & { close(): Promise<void> }) | null;
 }
 
 let current: Runtime | null = null;

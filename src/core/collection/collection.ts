@@ -16,6 +16,7 @@ import { TopK } from '../lib/topk.js';
 import { GRAPH_DEFAULTS, graphConfigOf } from './index-config.js';
 import { type IndexConfig, printRecipe } from './recipe.js';
 import type { Metadata, Metric, StoredRecord } from './records.js';
+import type { ArenaOptions } from '../vectors/arena.js';
 import { Segment, type SegmentContents } from './segment.js';
 
 export interface CollectionDefinition {
@@ -30,6 +31,11 @@ export interface CollectionDefinition {
 export interface EngineContext {
   backend: KernelBackend;
   segmentBytesMax: number;
+  /**
+   * Threads a parallel graph build uses (the db's buildThreads): above 1, segments of collections whose
+   * graph can build in parallel get a shared memory with a lane per thread. Absent or 1: single-threaded.
+   */
+  buildThreads?: number;
   nextSegmentId(): number;
 }
 
@@ -193,15 +199,32 @@ export class CollectionEngine {
    * Returns how many rows are still pending. The db layer calls this in slices in the background.
    */
   indexPending(budget: number): number {
+    let pending = 0;
     for (const segment of [...this.sealedSegments, this.growingSegment]) {
-      if (budget <= 0) break;
       const graph = segment.graph;
-      if (!graph || graph.size >= segment.count) continue;
-      const upTo = Math.min(segment.count, graph.size + budget);
-      budget -= upTo - graph.size;
-      graph.insertUpTo(upTo);
+      if (!graph || graph.building === true || graph.size >= segment.count) continue;
+      if (budget > 0) {
+        const upTo = Math.min(segment.count, graph.size + budget);
+        budget -= upTo - graph.size;
+        graph.insertUpTo(upTo);
+      }
+      pending += segment.unindexed;
     }
-    return this.unindexed;
+    return pending;
+  }
+
+  /**
+   * A segment with at least `minRows` pending rows whose graph can build on several threads (its arena
+   * is shared), sealed ones first; null if none. The caller runs graph.insertUpToParallel on it;
+   * meanwhile indexPending and compact leave it alone.
+   */
+  parallelCandidate(minRows: number): Segment | null {
+    for (const segment of [...this.sealedSegments, this.growingSegment]) {
+      const graph = segment.graph;
+      if (!graph || graph.building === true || graph.insertUpToParallel === undefined || segment.arena.shareable === undefined) continue;
+      if (segment.count - graph.size >= minRows) return segment;
+    }
+    return null;
   }
 
   // ---- segments: sealing, recovery, compaction ----
@@ -219,7 +242,7 @@ export class CollectionEngine {
   /** Recovery: rebuilds a sealed segment from its file's contents (graph included) and installs it. */
   restoreSegment(contents: SegmentContents, deletedSlots: Uint32Array, file: string): void {
     const { id, keys } = contents;
-    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0);
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, this.arenaOptions());
     segment.load(keys, contents.vectors, contents.metadata, contents.documents);
     if (this.graphFactory) {
       const config = graphConfigOf(this.definition.index, id);
@@ -264,7 +287,8 @@ export class CollectionEngine {
    * and swaps it in. Synchronous, so no write can interleave. Returns the new segment, or null.
    */
   compact(pick: (segments: readonly Segment[]) => Segment[]): { replaced: Segment[]; segment: Segment } | null {
-    const chosen = pick(this.sealedSegments);
+    // a segment whose graph a parallel build is still writing is not compacted until it is done
+    const chosen = pick(this.sealedSegments.filter((s) => s.graph?.building !== true));
     if (chosen.length === 0) return null;
     const live = chosen.reduce((n, s) => n + s.liveCount, 0);
     const merged = this.newSegment(Math.max(1, live));
@@ -311,9 +335,16 @@ export class CollectionEngine {
     return { vectors: vectorBytes, metadata: payloadBytes, graph: graphBytes, segments: this.segments.length };
   }
 
+  /** Shared memory with a lane per build thread for Vamana segments when parallel builds are on. */
+  private arenaOptions(): ArenaOptions | undefined {
+    const threads = this.context.buildThreads ?? 1;
+    if (threads <= 1 || this.definition.index.type !== 'vamana' || this.context.backend.sharedMemory !== true) return undefined;
+    return { shared: true, lanes: threads };
+  }
+
   private newSegment(initialCapacity: number): Segment {
     const id = this.context.nextSegmentId();
-    const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax);
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax, this.arenaOptions());
     if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, graphConfigOf(this.definition.index, id));
     this.segmentsById.set(id, segment);
     return segment;

@@ -6,7 +6,7 @@
 import type { GraphIndex } from '../index/index.js';
 import type { KernelBackend } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
-import { VectorArena } from '../vectors/arena.js';
+import { type ArenaOptions, VectorArena } from '../vectors/arena.js';
 import type { Metadata } from './records.js';
 
 const utf8 = new TextEncoder();
@@ -32,9 +32,9 @@ export class Segment {
   /** How many slots the graph covered when the segment was last encoded for a file. */
   graphEncodedSize = 0;
 
-  constructor(backend: KernelBackend, id: number, dimension: number, initialCapacity: number, maximumRowBytes: number) {
+  constructor(backend: KernelBackend, id: number, dimension: number, initialCapacity: number, maximumRowBytes: number, arenaOptions?: ArenaOptions) {
     this.id = id;
-    this.arena = new VectorArena(backend, dimension, initialCapacity, maximumRowBytes);
+    this.arena = new VectorArena(backend, dimension, initialCapacity, maximumRowBytes, arenaOptions);
     this.deletedMarks = new Uint8Array(Math.max(16, initialCapacity));
   }
 

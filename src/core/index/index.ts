@@ -71,6 +71,27 @@ export interface GraphIndex {
    * link in range, every live indexed node reachable from the entry point. Returns the problems found.
    */
   check(marks: Uint8Array): string[];
+  /**
+   * Graphs that can build on several threads: insertUpTo with the work split across `workers` and the
+   * calling thread (the arena must be shared, with a lane per worker). While the promise is pending
+   * (`building`), search and encode work as on a graph of slots [0, size), rows may be appended and slots
+   * marked deleted, but nothing else may change the graph.
+   */
+  insertUpToParallel?(upTo: number, workers: BuildWorkers<never>): Promise<void>;
+  readonly building?: boolean;
+}
+
+/**
+ * Threads that run the read-only phases of a graph build's batches (src/wasm's BuildPool over
+ * node:worker_threads implements it; core only describes the jobs). `Job` is the index's own message.
+ */
+export interface BuildWorkers<Job = unknown> {
+  /** Parts that run at once besides the calling thread's own. */
+  readonly threads: number;
+  /** Points the workers at an arena's shared memory (lanes 1..threads) for the next jobs. */
+  attach(arena: VectorArena, metric: KernelMetric): void;
+  /** Runs job i on worker i; resolves when all are done, with their distance counts. */
+  run(jobs: Job[]): Promise<{ searchDistances: number; pruneDistances: number }>;
 }
 
 /** Parameters of a graph, resolved from IndexConfig with defaults. */

@@ -21,6 +21,7 @@
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
 import type { VectorArena } from '../../vectors/arena.js';
+import type { BuildWorkers } from '../index.js';
 import { Adjacency, SlotList } from './graph.js';
 import type { Pruner } from './prune.js';
 import type { Searcher } from './search.js';
@@ -294,12 +295,7 @@ export interface VamanaBatchJob {
 }
 
 /** Worker threads that run batch parts (src/wasm's build pool implements it over node:worker_threads). */
-export interface VamanaBuildWorkers {
-  /** How many parts can run at once besides the calling thread's own. */
-  readonly threads: number;
-  /** Runs job i on worker i (jobs.length <= threads); resolves when all are done, with their distance counts. */
-  run(jobs: VamanaBatchJob[]): Promise<{ searchDistances: number; pruneDistances: number }>;
-}
+export type VamanaBuildWorkers = BuildWorkers<VamanaBatchJob>;
 
 /** A worker's side of a job: its own buffers, searcher and pruner over a lane view of the arena. */
 export function runBatchJob(job: VamanaBatchJob, arena: VectorArena, metric: KernelMetric, searcher: Searcher, pruner: Pruner, buffers: BatchBuffers | null): BatchBuffers {

@@ -109,6 +109,7 @@ export class VamanaGraph implements GraphIndex {
   }
 
   insertUpTo(upTo: number): void {
+    assert(!this.isBuilding, 'insertUpTo during a parallel build');
     assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
     const from = this.nodes;
     if (upTo <= from) return;
@@ -130,8 +131,25 @@ export class VamanaGraph implements GraphIndex {
   async insertUpToParallel(upTo: number, workers: VamanaBuildWorkers): Promise<void> {
     assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
     assert(this.arena.shareable !== undefined && this.arena.lanes > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
+    assert(!this.isBuilding, 'one parallel build at a time');
     const from = this.nodes;
     if (upTo <= from) return;
+    this.isBuilding = true;
+    try {
+      await this.buildParallel(from, upTo, workers);
+    } finally {
+      this.isBuilding = false;
+    }
+  }
+
+  private isBuilding = false;
+
+  get building(): boolean {
+    return this.isBuilding;
+  }
+
+  private async buildParallel(from: number, upTo: number, workers: VamanaBuildWorkers): Promise<void> {
+    workers.attach(this.arena, this.metric);
     this.graph.share();
     this.graph.reserve(upTo);
     if (from === 0) {
@@ -166,6 +184,7 @@ export class VamanaGraph implements GraphIndex {
   }
 
   consolidate(marks: Uint8Array): void {
+    assert(!this.isBuilding, 'consolidate during a parallel build');
     const n = this.nodes;
     if (n === 0) return;
     const deleted = (s: number): boolean => marks[s] === 1;
@@ -226,6 +245,7 @@ export class VamanaGraph implements GraphIndex {
   }
 
   remap(oldToNew: Int32Array, newCount: number, arena: VectorArena): GraphIndex {
+    assert(!this.isBuilding, 'remap during a parallel build');
     const n = this.nodes;
     const R = this.graph.degree;
     let size = 0;
@@ -257,6 +277,21 @@ export class VamanaGraph implements GraphIndex {
   }
 
   encode(): Uint8Array {
+    if (this.isBuilding) {
+      // Mid-build, lists of [0, size) may point at nodes still being inserted: the file gets the graph of
+      // [0, size) without those links (the build's rows stay pending in it).
+      const R = this.graph.degree;
+      const graph = new Adjacency(R, Math.max(1, this.nodes));
+      for (let s = 0; s < this.nodes; s++) {
+        let c = 0;
+        for (let i = s * R; i < s * R + this.graph.counts[s]; i++) {
+          const v = this.graph.links[i];
+          if (v < this.nodes) graph.links[s * R + c++] = v;
+        }
+        graph.counts[s] = c;
+      }
+      return encodeVamana({ graph, size: this.nodes, entry: this.entry, medoidBasis: this.medoidBasis });
+    }
     return encodeVamana({ graph: this.graph, size: this.nodes, entry: this.entry, medoidBasis: this.medoidBasis });
   }
 
@@ -351,7 +386,6 @@ export class VamanaGraph implements GraphIndex {
     ensureInEdge: boolean,
     workers: VamanaBuildWorkers,
   ): Promise<void> {
-    void firstPass;
     const maxBatch = Math.max(1, Math.min(VAMANA_MAX_BATCH, Math.ceil(ctx.nodes * MAX_BATCH_FRACTION), order.length));
     const maxC = this.maxCandidates();
     const R = this.graph.degree;

@@ -94,6 +94,41 @@ describe('parallel Vamana build', () => {
     });
   }
 
+  it('mid-build: searches see the graph as before the build, encode() writes a graph that decodes and checks clean', async () => {
+    const dim = 16;
+    const n = 6000;
+    const vectors = clusteredVectors(n + 3000, dim, 8, 20);
+    const arena = new VectorArena(wasm, dim, n, 1 << 28, { shared: true, lanes: 2 });
+    for (const v of vectors.slice(0, n)) arena.append(v);
+    const config = { degree: 16, buildWindowSize: 32, alpha: 1.2, ef: 32, seed: 9 };
+    const graph = vamanaFactory.create(arena, 'l2', config) as VamanaGraph;
+    const pool = new BuildPool(1);
+    try {
+      for (const [from, upTo] of [[0, n], [n, n + 3000]] as const) {
+        for (const v of vectors.slice(arena.count, upTo)) arena.append(v);
+        const build = graph.insertUpToParallel(upTo, pool);
+        assert.equal(graph.building, true);
+        assert.equal(graph.size, from);
+        const top = new TopK(5);
+        arena.setQuery(vectors[1]);
+        graph.search(new Uint8Array(upTo), top, 0, 32);
+        const { ids } = top.drain();
+        for (const id of ids) assert.ok(id < from, `search returned ${id}, which is not indexed yet`);
+        const bytes = graph.encode();
+        const decoded = vamanaFactory.decode(bytes, 'mid-build', arena, 'l2', config);
+        assert.equal(decoded.size, from);
+        assert.deepEqual(decoded.check(new Uint8Array(upTo)), []);
+        assert.throws(() => graph.insertUpTo(upTo), /parallel build/);
+        await build;
+        assert.equal(graph.building, false);
+        assert.equal(graph.size, upTo);
+        assert.deepEqual(graph.check(new Uint8Array(upTo)), []);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('lanes: each thread scores through its own query and scratch, before the rows', () => {
     const arena = new VectorArena(wasm, 4, 8, 1 << 20, { shared: true, lanes: 3 });
     for (let i = 0; i < 8; i++) arena.append([i, 0, 0, 0]);

@@ -290,7 +290,7 @@ export class VamanaGraph implements GraphIndex {
         }
         graph.counts[s] = c;
       }
-      return encodeVamana({ graph, size: this.nodes, entry: this.entry, medoidBasis: this.medoidBasis });
+      return encodeVamana({ graph, size: this.nodes, entry: this.entry, medoidBasis: Math.min(this.medoidBasis, this.nodes) });
     }
     return encodeVamana({ graph: this.graph, size: this.nodes, entry: this.entry, medoidBasis: this.medoidBasis });
   }

@@ -55,8 +55,11 @@ export class BatchBuffers {
   private start: Uint32Array;
   private stamp: Uint32Array;
   private epoch = 0;
-  private touched: Uint32Array;
-  private sources: Uint32Array;
+  /** The targets of a batch's reverse edges, and per target its sources' run in `sources`. */
+  readonly touched: Uint32Array;
+  readonly sources: Uint32Array;
+  readonly groupStart: Uint32Array;
+  readonly groupCount: Uint32Array;
   private readonly merge = new SlotList(256);
   private mergeDists = new Float32Array(256);
   private readonly extra = new SlotList(64);
@@ -76,8 +79,11 @@ export class BatchBuffers {
     this.pending = new Uint32Array(nodes);
     this.start = new Uint32Array(nodes);
     this.stamp = new Uint32Array(nodes);
-    this.touched = new Uint32Array(maxBatch * degree);
-    this.sources = new Uint32Array(maxBatch * degree);
+    const u32 = (n: number): Uint32Array => (shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n));
+    this.touched = u32(maxBatch * degree);
+    this.sources = u32(maxBatch * degree);
+    this.groupStart = u32(maxBatch * degree);
+    this.groupCount = u32(maxBatch * degree);
   }
 
   fits(maxBatch: number, maxCandidates: number, degree: number, nodes: number): boolean {
@@ -157,12 +163,22 @@ export class BatchBuffers {
    * reachability repair).
    */
   applyPhase(ctx: BuildContext, points: Uint32Array, from: number, to: number, alpha: number, ensureInEdge: boolean): void {
+    const targets = this.groupReverseEdges(ctx, points, from, to);
+    this.reverseEdges(ctx, this.touched, this.groupStart, this.groupCount, this.sources, 0, targets, alpha);
+    if (ensureInEdge) this.ensureInEdges(ctx, points, from, to);
+  }
+
+  /**
+   * Phase 3a: installs the new out-lists and groups the batch's reverse edges (j <- p) by target j:
+   * touched[t] = j, its sources at sources[groupStart[t], + groupCount[t]). Returns the number of targets.
+   */
+  groupReverseEdges(ctx: BuildContext, points: Uint32Array, from: number, to: number): number {
     const { graph } = ctx;
     const R = graph.degree;
     const count = to - from;
     for (let b = 0; b < count; b++) graph.setList(points[from + b], this.newLinks, b * R, this.newCount[b]);
 
-    // group the reverse edges (j <- p) by target j: counting sort over the touched targets
+    // counting sort over the touched targets
     const pending = this.pending;
     const start = this.start;
     const touched = this.touched;
@@ -192,35 +208,52 @@ export class BatchBuffers {
     }
     for (let t = 0; t < touchedCount; t++) {
       const j = touched[t];
-      this.addReverseEdges(ctx, j, sources, start[j], pending[j], alpha);
+      this.groupStart[t] = start[j];
+      this.groupCount[t] = pending[j];
       pending[j] = 0;
     }
+    return touchedCount;
+  }
 
-    if (ensureInEdge) {
-      for (let b = 0; b < count; b++) {
-        const p = points[from + b];
-        const first = b * R;
-        const n = this.newCount[b];
-        let linked = false;
-        for (let i = first; i < first + n && !linked; i++) linked = graph.hasLink(this.newLinks[i], p);
-        if (linked || n === 0) continue;
-        const j = this.newLinks[first];
-        const c = graph.counts[j];
-        if (c < R) {
-          graph.links[j * R + c] = p;
-          graph.counts[j] = c + 1;
-        } else {
-          // j's last link v makes way for p, and p takes over v (j -> p -> v): v stays reachable
-          const v = graph.links[j * R + R - 1];
-          graph.links[j * R + R - 1] = p;
-          if (v !== p && !graph.hasLink(p, v)) {
-            const cp = graph.counts[p];
-            if (cp < R) {
-              graph.links[p * R + cp] = v;
-              graph.counts[p] = cp + 1;
-            } else {
-              graph.links[p * R + R - 1] = v;
-            }
+  /**
+   * Phase 3b: the reverse edges of targets touched[t0, t1). Each target's list is read and written by
+   * its own step only (the prunes read vectors), so disjoint target ranges can run on different threads.
+   */
+  reverseEdges(ctx: BuildContext, touched: Uint32Array, groupStart: Uint32Array, groupCount: Uint32Array, sources: Uint32Array, t0: number, t1: number, alpha: number): void {
+    for (let t = t0; t < t1; t++) this.addReverseEdges(ctx, touched[t], sources, groupStart[t], groupCount[t], alpha);
+  }
+
+  /**
+   * Phase 3c (incremental inserts): a point whose every reverse edge was pruned away again gets one from
+   * its closest out-neighbour, so a point is never left unreachable by its own insertion.
+   */
+  ensureInEdges(ctx: BuildContext, points: Uint32Array, from: number, to: number): void {
+    const { graph } = ctx;
+    const R = graph.degree;
+    const count = to - from;
+    for (let b = 0; b < count; b++) {
+      const p = points[from + b];
+      const first = b * R;
+      const n = this.newCount[b];
+      let linked = false;
+      for (let i = first; i < first + n && !linked; i++) linked = graph.hasLink(this.newLinks[i], p);
+      if (linked || n === 0) continue;
+      const j = this.newLinks[first];
+      const c = graph.counts[j];
+      if (c < R) {
+        graph.links[j * R + c] = p;
+        graph.counts[j] = c + 1;
+      } else {
+        // j's last link v makes way for p, and p takes over v (j -> p -> v): v stays reachable
+        const v = graph.links[j * R + R - 1];
+        graph.links[j * R + R - 1] = p;
+        if (v !== p && !graph.hasLink(p, v)) {
+          const cp = graph.counts[p];
+          if (cp < R) {
+            graph.links[p * R + cp] = v;
+            graph.counts[p] = cp + 1;
+          } else {
+            graph.links[p * R + R - 1] = v;
           }
         }
       }
@@ -277,11 +310,20 @@ export function batchSize(inserted: number, remaining: number, maxBatch: number)
  * Every array is backed by a SharedArrayBuffer; the vectors are the arena's shared memory.
  */
 export interface VamanaBatchJob {
+  /**
+   * 'read': search and prune points[from, to). 'reverse': the reverse edges of targets touched[from, to)
+   * (phase 3b), writing those targets' lists in `links`/`counts` — no other thread touches them meanwhile.
+   */
+  phase: 'read' | 'reverse';
   links: Uint32Array;
   counts: Uint16Array;
   points: Uint32Array;
   newLinks: Uint32Array;
   newCount: Uint16Array;
+  touched: Uint32Array;
+  groupStart: Uint32Array;
+  groupCount: Uint32Array;
+  sources: Uint32Array;
   from: number;
   to: number;
   outRow: number;
@@ -299,12 +341,16 @@ export type VamanaBuildWorkers = BuildWorkers<VamanaBatchJob>;
 
 /** A worker's side of a job: its own buffers, searcher and pruner over a lane view of the arena. */
 export function runBatchJob(job: VamanaBatchJob, arena: VectorArena, metric: KernelMetric, searcher: Searcher, pruner: Pruner, buffers: BatchBuffers | null): BatchBuffers {
-  const rows = job.to - job.from;
+  const rows = job.phase === 'read' ? job.to - job.from : 1;
   const graph = Adjacency.over(job.degree, job.links, job.counts);
   if (buffers === null || !buffers.fits(rows, job.maxCandidates, job.degree, job.nodes)) {
     buffers = new BatchBuffers(Math.max(rows, buffers?.maxBatch ?? 0), job.maxCandidates, job.degree, job.nodes);
   }
   const ctx: BuildContext = { arena, metric, graph, nodes: job.nodes, entry: job.entry, L: job.L, maxCandidates: job.maxCandidates, searcher, pruner };
+  if (job.phase === 'reverse') {
+    buffers.reverseEdges(ctx, job.touched, job.groupStart, job.groupCount, job.sources, job.from, job.to, job.alpha);
+    return buffers;
+  }
   buffers.searchPhase(ctx, job.points, job.from, job.to, job.reinsert);
   buffers.prunePhase(ctx, job.points, job.from, job.to, job.alpha, job.outRow, job.newLinks, job.newCount);
   return buffers;

@@ -160,14 +160,14 @@ export class VamanaGraph implements GraphIndex {
       this.entry = entry;
       this.medoidBasis = upTo;
       const ctx = this.buildContext(upTo);
-      await this.passParallel(ctx, first, 1, 0, true, false, false, workers);
-      await this.passParallel(ctx, second, this.config.alpha, upTo, false, true, false, workers);
+      await this.passParallel(ctx, first, 1, 0, false, false, workers);
+      await this.passParallel(ctx, second, this.config.alpha, upTo, true, false, workers);
       this.nodes = upTo;
       this.stats.repairs += repairReachability(this.repairContext(), null);
     } else {
       const random = new Prng((this.config.seed ^ 0x1f5e7d) + from);
       const ctx = this.buildContext(upTo);
-      await this.passParallel(ctx, shuffled(upTo - from, from, random), this.config.alpha, from, false, false, true, workers);
+      await this.passParallel(ctx, shuffled(upTo - from, from, random), this.config.alpha, from, false, true, workers);
       this.finishIncremental(from, upTo);
     }
     this.buffers = null;
@@ -373,15 +373,14 @@ export class VamanaGraph implements GraphIndex {
 
   /**
    * pass() with each batch's search and prune split into parts: parts 1.. go to the workers, part 0 runs
-   * here while they work; the apply phase runs here once all parts are in. `firstPass`: the graph is
-   * empty, so nothing reads `this.entry`'s list before the first batch links it.
+   * here while they work; then the apply phase: lists and grouping here, reverse edges split by target
+   * the same way, the in-edge guarantee here.
    */
   private async passParallel(
     ctx: BuildContext,
     order: Uint32Array,
     alpha: number,
     inserted: number,
-    firstPass: boolean,
     reinsert: boolean,
     ensureInEdge: boolean,
     workers: VamanaBuildWorkers,
@@ -400,39 +399,59 @@ export class VamanaGraph implements GraphIndex {
       if (count >= 4 * LOCALITY_PIVOTS) this.localityOrder(points, done, count, LOCALITY_PIVOTS);
       // Parts of at least PARALLEL_PART_MIN points: small batches (the first few) stay on this thread.
       const parts = Math.max(1, Math.min(workers.threads + 1, Math.floor(count / PARALLEL_PART_MIN)));
-      const jobs: VamanaBatchJob[] = [];
+      const job = (phase: 'read' | 'reverse', from: number, to: number, outRow: number): VamanaBatchJob => ({
+        phase,
+        links: this.graph.links,
+        counts: this.graph.counts,
+        points,
+        newLinks: buffers.newLinks,
+        newCount: buffers.newCount,
+        touched: buffers.touched,
+        groupStart: buffers.groupStart,
+        groupCount: buffers.groupCount,
+        sources: buffers.sources,
+        from,
+        to,
+        outRow,
+        nodes: ctx.nodes,
+        entry: ctx.entry,
+        L: ctx.L,
+        maxCandidates: maxC,
+        degree: R,
+        alpha,
+        reinsert,
+      });
       const bounds = (p: number): number => done + Math.floor((count * p) / parts);
-      for (let p = 1; p < parts; p++) {
-        jobs.push({
-          links: this.graph.links,
-          counts: this.graph.counts,
-          points,
-          newLinks: buffers.newLinks,
-          newCount: buffers.newCount,
-          from: bounds(p),
-          to: bounds(p + 1),
-          outRow: bounds(p) - done,
-          nodes: ctx.nodes,
-          entry: ctx.entry,
-          L: ctx.L,
-          maxCandidates: maxC,
-          degree: R,
-          alpha,
-          reinsert,
-        });
-      }
-      const others = jobs.length > 0 ? workers.run(jobs) : null;
-      buffers.searchPhase(ctx, points, done, bounds(1), reinsert);
-      buffers.prunePhase(ctx, points, done, bounds(1), alpha, 0);
-      if (others !== null) {
-        const counts = await others;
-        this.stats.searchDistances += counts.searchDistances;
-        this.stats.pruneDistances += counts.pruneDistances;
-      }
-      buffers.applyPhase(ctx, points, done, done + count, alpha, ensureInEdge);
+      const jobs: VamanaBatchJob[] = [];
+      for (let p = 1; p < parts; p++) jobs.push(job('read', bounds(p), bounds(p + 1), bounds(p) - done));
+      await this.runParts(workers, jobs, () => {
+        buffers.searchPhase(ctx, points, done, bounds(1), reinsert);
+        buffers.prunePhase(ctx, points, done, bounds(1), alpha, 0);
+      });
+      // The apply phase: lists and grouping here, the reverse edges split by target across the threads
+      // (each target's list is written by one thread only), then the in-edge guarantee here.
+      const targets = buffers.groupReverseEdges(ctx, points, done, done + count);
+      const split = Math.max(1, Math.min(workers.threads + 1, Math.floor(targets / PARALLEL_PART_MIN)));
+      const targetBounds = (p: number): number => Math.floor((targets * p) / split);
+      const reverseJobs: VamanaBatchJob[] = [];
+      for (let p = 1; p < split; p++) reverseJobs.push(job('reverse', targetBounds(p), targetBounds(p + 1), 0));
+      await this.runParts(workers, reverseJobs, () => {
+        buffers.reverseEdges(ctx, buffers.touched, buffers.groupStart, buffers.groupCount, buffers.sources, 0, targetBounds(1), alpha);
+      });
+      if (ensureInEdge) buffers.ensureInEdges(ctx, points, done, done + count);
       done += count;
       inserted += count;
     }
+  }
+
+  /** Starts `jobs` on the workers, runs `own` (part 0) here meanwhile, and waits for the workers. */
+  private async runParts(workers: VamanaBuildWorkers, jobs: VamanaBatchJob[], own: () => void): Promise<void> {
+    const others = jobs.length > 0 ? workers.run(jobs) : null;
+    own();
+    if (others === null) return;
+    const counts = await others;
+    this.stats.searchDistances += counts.searchDistances;
+    this.stats.pruneDistances += counts.pruneDistances;
   }
 
   /**

@@ -13,7 +13,8 @@
  *                   only, so the targets can be split across workers too.
  *
  * Phases 1 and 2 are independent per point and read-only on the graph, so workers sharing the arena's
- * memory and the adjacency can run them over slices of a batch; this file runs them in one thread.
+ * memory and the adjacency run them over slices of a batch (VamanaGraph.insertUpToParallel, with
+ * runBatchJob on the worker side); phase 3's reverse edges split by target the same way.
  * Batches grow by prefix doubling (a batch is never larger than the graph already built, as in
  * ParlayANN) up to `maxBatch`: points of one batch do not see each other, which is harmless while a
  * batch is small against the graph, and grouping the reverse edges of a batch prunes each crowded target

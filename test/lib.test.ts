@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { BoundedMaxHeap, MinHeap } from '../src/core/lib/heap.js';
+import { CandidateHeap, ResultHeap, sortPairs } from '../src/core/lib/heap.js';
 import { TopK } from '../src/core/lib/topk.js';
 import { VisitedSet } from '../src/core/lib/visited.js';
 
@@ -24,23 +24,31 @@ it('TopK keeps the k smallest, sorted by distance then id', () => {
   );
 });
 
-it('MinHeap pops in ascending order; BoundedMaxHeap keeps the closest', () => {
+it('CandidateHeap pops in ascending order; ResultHeap keeps the closest; sortPairs is a total order', () => {
   fc.assert(
     fc.property(pairs, fc.integer({ min: 1, max: 30 }), (items, capacity) => {
-      const min = new MinHeap(4);
-      const bounded = new BoundedMaxHeap(capacity);
+      const min = new CandidateHeap(4);
+      const bounded = new ResultHeap(capacity);
+      bounded.reset(capacity);
       for (const [d, slot] of items) {
         min.push(d, slot);
-        bounded.push(d, slot);
+        if (d < bounded.worst) bounded.push(d, slot);
       }
       const popped: number[] = [];
       while (min.size > 0) {
-        popped.push(min.topDistance);
+        popped.push(min.distances[0]);
         min.pop();
       }
       const sorted = items.map(([d]) => d).sort((a, b) => a - b);
       assert.deepEqual(popped, sorted);
-      assert.deepEqual(Array.from(bounded.sorted().distances), sorted.slice(0, capacity));
+      const slots = new Uint32Array(capacity);
+      const distances = new Float32Array(capacity);
+      const n = bounded.drainAscending(slots, distances);
+      assert.deepEqual(Array.from(distances.subarray(0, n)), sorted.slice(0, capacity));
+      const s = Uint32Array.from(items, ([, slot]) => slot);
+      const d = Float32Array.from(items, ([dist]) => dist);
+      sortPairs(s, d, items.length);
+      for (let i = 1; i < items.length; i++) assert.ok(d[i - 1] < d[i] || (d[i - 1] === d[i] && s[i - 1] <= s[i]));
     }),
   );
 });

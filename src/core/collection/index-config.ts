@@ -13,7 +13,7 @@ import { type IndexConfig, parseRecipe } from './recipe.js';
  */
 export const GRAPH_DEFAULTS = {
   hnsw: { connectivity: 16, expansionAdd: 128, ef: 64 },
-  vamana: { graphDegree: 64, buildWindowSize: 128, alpha: 1.2, ef: 64 },
+  vamana: { graphDegree: 64, buildWindowSize: 64, alpha: 1.2, ef: 32 },
 } as const;
 
 const RANGES = {

@@ -1,26 +1,30 @@
 /**
- * Binary heaps of (distance, slot) pairs in typed arrays, for graph searches: a MinHeap of candidates to
- * expand (closest first) and a bounded MaxHeap of results (farthest on top, so it is cheap to evict).
+ * The two heaps of graph searches (HNSW, Vamana's pruning), specialised for them: float32 distances (the kernel's own
+ * precision, so nothing is lost) beside u32 slots in typed arrays, fields public so the search loop and
+ * the build read them without copies or allocation. Capacity is fixed per graph (the beam width bounds
+ * both), grown only when a caller asks for a wider beam.
  */
-export class MinHeap {
-  private distances: Float64Array;
-  private slots: Uint32Array;
+
+/** Candidates still to expand: the closest on top. */
+export class CandidateHeap {
+  distances: Float32Array;
+  slots: Uint32Array;
   size = 0;
 
-  constructor(capacity = 64) {
-    this.distances = new Float64Array(capacity);
-    this.slots = new Uint32Array(capacity);
+  constructor(capacity: number) {
+    this.distances = new Float32Array(Math.max(16, capacity));
+    this.slots = new Uint32Array(Math.max(16, capacity));
   }
 
-  clear(): void {
-    this.size = 0;
+  get bytes(): number {
+    return this.distances.byteLength + this.slots.byteLength;
   }
 
   push(distance: number, slot: number): void {
     if (this.size === this.distances.length) this.grow();
-    let at = this.size++;
     const d = this.distances;
     const s = this.slots;
+    let at = this.size++;
     while (at > 0) {
       const parent = (at - 1) >> 1;
       if (d[parent] <= distance) break;
@@ -32,21 +36,14 @@ export class MinHeap {
     s[at] = slot;
   }
 
-  get topDistance(): number {
-    return this.distances[0];
-  }
-
-  get topSlot(): number {
-    return this.slots[0];
-  }
-
+  /** Removes the closest pair (read it first from distances[0] / slots[0]). */
   pop(): void {
     const n = --this.size;
     if (n === 0) return;
-    const distance = this.distances[n];
-    const slot = this.slots[n];
     const d = this.distances;
     const s = this.slots;
+    const distance = d[n];
+    const slot = s[n];
     let at = 0;
     for (;;) {
       let child = 2 * at + 1;
@@ -62,7 +59,7 @@ export class MinHeap {
   }
 
   private grow(): void {
-    const d = new Float64Array(this.distances.length * 2);
+    const d = new Float32Array(this.distances.length * 2);
     const s = new Uint32Array(this.slots.length * 2);
     d.set(this.distances);
     s.set(this.slots);
@@ -71,40 +68,39 @@ export class MinHeap {
   }
 }
 
-/** Keeps the `capacity` closest pairs; the farthest kept is on top. */
-export class BoundedMaxHeap {
-  private distances: Float64Array;
-  private slots: Uint32Array;
-  capacity: number;
+/** The best `capacity` pairs found so far: the farthest on top, so admission and eviction are O(log n). */
+export class ResultHeap {
+  distances: Float32Array;
+  slots: Uint32Array;
+  capacity = 1;
   size = 0;
 
   constructor(capacity: number) {
-    this.capacity = capacity;
-    this.distances = new Float64Array(Math.max(1, capacity));
-    this.slots = new Uint32Array(Math.max(1, capacity));
+    this.distances = new Float32Array(Math.max(16, capacity));
+    this.slots = new Uint32Array(Math.max(16, capacity));
   }
 
-  /** Empties the heap, optionally with a new capacity. */
-  reset(capacity = this.capacity): void {
+  get bytes(): number {
+    return this.distances.byteLength + this.slots.byteLength;
+  }
+
+  /** Empties the heap and sets how many pairs it keeps. */
+  reset(capacity: number): void {
     if (capacity > this.distances.length) {
-      this.distances = new Float64Array(capacity);
+      this.distances = new Float32Array(capacity);
       this.slots = new Uint32Array(capacity);
     }
     this.capacity = capacity;
     this.size = 0;
   }
 
-  get full(): boolean {
-    return this.size >= this.capacity;
-  }
-
-  /** +Infinity until full; then the farthest kept distance. */
+  /** +Infinity until full, then the farthest kept distance: a pair must beat it to enter. */
   get worst(): number {
     return this.size < this.capacity ? Infinity : this.distances[0];
   }
 
-  /** Adds the pair if it is among the closest `capacity`; returns whether it was kept. */
-  push(distance: number, slot: number): boolean {
+  /** Adds a pair the caller has checked is below `worst`; evicts the farthest when full. */
+  push(distance: number, slot: number): void {
     const d = this.distances;
     const s = this.slots;
     if (this.size < this.capacity) {
@@ -118,33 +114,32 @@ export class BoundedMaxHeap {
       }
       d[at] = distance;
       s[at] = slot;
-      return true;
+      return;
     }
-    if (distance >= d[0]) return false;
-    this.replaceTop(distance, slot);
-    return true;
+    this.siftDown(distance, slot, this.size);
   }
 
-  /** Removes the farthest pair. */
+  /** Removes the farthest pair (read it first from distances[0] / slots[0]). */
   pop(): void {
     const n = --this.size;
-    if (n > 0) this.replaceTopWith(this.distances[n], this.slots[n], n);
+    if (n > 0) this.siftDown(this.distances[n], this.slots[n], n);
   }
 
-  /** The kept pairs, closest first (the heap is left intact). */
-  sorted(): { distances: Float64Array; slots: Uint32Array } {
-    const order = Array.from({ length: this.size }, (_, i) => i).sort((a, b) => this.distances[a] - this.distances[b] || this.slots[a] - this.slots[b]);
-    return {
-      distances: Float64Array.from(order, (i) => this.distances[i]),
-      slots: Uint32Array.from(order, (i) => this.slots[i]),
-    };
+  /**
+   * Moves the pairs into slots/distances closest first and empties the heap; returns how many. The
+   * outputs may be any arrays long enough (the heap's own storage is not reused for them).
+   */
+  drainAscending(slotsOut: Uint32Array, distancesOut: Float32Array): number {
+    const n = this.size;
+    for (let i = n - 1; i >= 0; i--) {
+      slotsOut[i] = this.slots[0];
+      distancesOut[i] = this.distances[0];
+      this.pop();
+    }
+    return n;
   }
 
-  private replaceTop(distance: number, slot: number): void {
-    this.replaceTopWith(distance, slot, this.size);
-  }
-
-  private replaceTopWith(distance: number, slot: number, n: number): void {
+  private siftDown(distance: number, slot: number, n: number): void {
     const d = this.distances;
     const s = this.slots;
     let at = 0;
@@ -160,4 +155,52 @@ export class BoundedMaxHeap {
     d[at] = distance;
     s[at] = slot;
   }
+}
+
+/**
+ * Sorts pairs[0, n) by (distance, slot) ascending in place: a total order, so the result does not
+ * depend on the input order (determinism). Insertion sort for short lists, heapsort above.
+ */
+export function sortPairs(slots: Uint32Array, distances: Float32Array, n: number): void {
+  if (n <= 24) {
+    for (let i = 1; i < n; i++) {
+      const d = distances[i];
+      const s = slots[i];
+      let j = i - 1;
+      while (j >= 0 && (distances[j] > d || (distances[j] === d && slots[j] > s))) {
+        distances[j + 1] = distances[j];
+        slots[j + 1] = slots[j];
+        j--;
+      }
+      distances[j + 1] = d;
+      slots[j + 1] = s;
+    }
+    return;
+  }
+  for (let i = (n >> 1) - 1; i >= 0; i--) siftPair(slots, distances, i, n);
+  for (let end = n - 1; end > 0; end--) {
+    const d = distances[0];
+    const s = slots[0];
+    distances[0] = distances[end];
+    slots[0] = slots[end];
+    distances[end] = d;
+    slots[end] = s;
+    siftPair(slots, distances, 0, end);
+  }
+}
+
+function siftPair(slots: Uint32Array, distances: Float32Array, at: number, n: number): void {
+  const d = distances[at];
+  const s = slots[at];
+  for (;;) {
+    let child = 2 * at + 1;
+    if (child >= n) break;
+    if (child + 1 < n && (distances[child + 1] > distances[child] || (distances[child + 1] === distances[child] && slots[child + 1] > slots[child]))) child++;
+    if (distances[child] < d || (distances[child] === d && slots[child] < s)) break;
+    distances[at] = distances[child];
+    slots[at] = slots[child];
+    at = child;
+  }
+  distances[at] = d;
+  slots[at] = s;
 }

@@ -51,7 +51,7 @@ import type { VectorArena } from '../../vectors/arena.js';
 import type { GraphConfig, GraphIndex } from '../index.js';
 import { checkHnsw } from './check.js';
 import { encodeHnsw } from './codec.js';
-import { CandidateHeap, ResultHeap, sortPairs } from './heaps.js';
+import { CandidateHeap, ResultHeap, sortPairs } from '../../lib/heap.js';
 
 /** Levels are capped (P(level > 31) = M^-31: never in practice) so a level fits a byte with room. */
 export const HNSW_LEVEL_MAX = 31;

@@ -30,12 +30,12 @@
  * [0.5, 2] (MIPS) both reached recall@10 0.996 at ef=10 with about 400 distances per query.
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
-import { MinHeap } from '../../lib/heap.js';
+import { CandidateHeap } from '../../lib/heap.js';
 import type { VectorArena } from '../../vectors/arena.js';
 import { SlotList } from './graph.js';
 
 export class Pruner {
-  private readonly heap = new MinHeap(256);
+  private readonly heap = new CandidateHeap(256);
   private readonly sorted = new SlotList(256);
   private sortedDist = new Float64Array(256);
   private toP = new Float64Array(256);
@@ -161,11 +161,11 @@ export class Pruner {
       }
     } else {
       const heap = this.heap;
-      heap.clear();
+      heap.size = 0;
       for (let i = 0; i < n; i++) heap.push(sortedDist[i], sorted[i]);
       for (let i = 0; i < n; i++) {
-        sorted[i] = heap.topSlot;
-        sortedDist[i] = heap.topDistance;
+        sorted[i] = heap.slots[0];
+        sortedDist[i] = heap.distances[0];
         heap.pop();
       }
     }

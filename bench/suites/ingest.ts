@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Dataset } from '../datasets/types.js';
+import { dirSize } from '../lib/files.js';
 import { DATA_DIR } from '../lib/paths.js';
 import type { IngestPoint } from '../results.js';
 import { loadQuiver, recordBatches, UPSERT_BATCH } from '../systems/quiver.js';
@@ -48,12 +49,3 @@ export async function runIngest(ds: Dataset, count: number, durability: (typeof 
   }
 }
 
-function dirSize(dir: string): number {
-  let total = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += dirSize(p);
-    else if (entry.isFile()) total += fs.statSync(p).size;
-  }
-  return total;
-}

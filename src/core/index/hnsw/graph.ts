@@ -680,24 +680,12 @@ export class HnswGraph implements GraphIndex {
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     const capacity = Math.max(rows, this.capacity * 2, 16);
-    const links0 = new Uint32Array(capacity * this.degree0);
-    links0.set(this.links0);
-    this.links0 = links0;
-    const counts0 = new Uint16Array(capacity);
-    counts0.set(this.counts0);
-    this.counts0 = counts0;
-    const levels = new Uint8Array(capacity);
-    levels.set(this.levels);
-    this.levels = levels;
-    const removed = new Uint8Array(capacity);
-    removed.set(this.removed);
-    this.removed = removed;
-    const upperAt = new Int32Array(capacity);
-    upperAt.set(this.upperAt);
-    this.upperAt = upperAt;
-    const indegree = new Uint32Array(capacity);
-    indegree.set(this.indegree);
-    this.indegree = indegree;
+    this.links0 = grown(this.links0, capacity * this.degree0);
+    this.counts0 = grown(this.counts0, capacity);
+    this.levels = grown(this.levels, capacity);
+    this.removed = grown(this.removed, capacity);
+    this.upperAt = grown(this.upperAt, capacity);
+    this.indegree = grown(this.indegree, capacity);
     this.capacity = capacity;
   }
 
@@ -1008,4 +996,13 @@ export class HnswGraph implements GraphIndex {
   check(marks: Uint8Array): string[] {
     return checkHnsw(this, marks);
   }
+}
+
+type GrowableArray = Uint32Array | Uint16Array | Uint8Array | Int32Array;
+
+/** A copy of `array` with room for `length` elements (the rest zero). */
+function grown<T extends GrowableArray>(array: T, length: number): T {
+  const next = new (array.constructor as new (length: number) => T)(length);
+  next.set(array);
+  return next;
 }

@@ -314,20 +314,7 @@ export class HnswGraph implements GraphIndex {
         const v = links[i];
         if (visited.add(v)) gather[n++] = v;
       }
-      if (n === 0) continue;
-      const at = this.score(n);
-      const floats = arena.floats;
-      for (let i = 0; i < n; i++) {
-        const d = floats[at + i];
-        if (d < bound) {
-          const v = gather[i];
-          candidates.push(d, v);
-          if (marks === null || marks[v] === 0) {
-            results.push(d, v);
-            bound = results.worst;
-          }
-        }
-      }
+      if (n > 0) bound = this.admitScored(n, bound, marks);
     }
   }
 
@@ -340,7 +327,6 @@ export class HnswGraph implements GraphIndex {
     const upperAt = this.upperAt;
     const gather = this.gather;
     const stride = this.degree + 1;
-    const arena = this.arena;
     visited.reset(this.capacity);
     candidates.size = 0;
     results.reset(width);
@@ -359,19 +345,32 @@ export class HnswGraph implements GraphIndex {
         const v = upper[block + 1 + i];
         if (visited.add(v)) gather[n++] = v;
       }
-      if (n === 0) continue;
-      const at = this.score(n);
-      const floats = arena.floats;
-      for (let i = 0; i < n; i++) {
-        const d = floats[at + i];
-        if (d < bound) {
-          const v = gather[i];
-          candidates.push(d, v);
+      if (n > 0) bound = this.admitScored(n, bound, null);
+    }
+  }
+
+  /**
+   * Scores the n gathered neighbours and admits those under `bound` as candidates, and the live ones
+   * (marks null: all) as results. Returns the new bound. Shared by the layer-0 and upper-layer beams.
+   */
+  private admitScored(n: number, bound: number, marks: Uint8Array | null): number {
+    const at = this.score(n);
+    const floats = this.arena.floats;
+    const gather = this.gather;
+    const candidates = this.candidates;
+    const results = this.results;
+    for (let i = 0; i < n; i++) {
+      const d = floats[at + i];
+      if (d < bound) {
+        const v = gather[i];
+        candidates.push(d, v);
+        if (marks === null || marks[v] === 0) {
           results.push(d, v);
           bound = results.worst;
         }
       }
     }
+    return bound;
   }
 
   // ---------------------------------------------------------------- insert

@@ -288,8 +288,11 @@ export class CollectionEngine {
    */
   compact(pick: (segments: readonly Segment[]) => Segment[]): { replaced: Segment[]; segment: Segment } | null {
     // a segment whose graph a parallel build is still writing is not compacted until it is done
-    const chosen = pick(this.sealedSegments.filter((s) => s.graph?.building !== true));
-    if (chosen.length === 0) return null;
+    const picked = pick(this.sealedSegments.filter((s) => s.graph?.building !== true));
+    if (picked.length === 0) return null;
+    // The segment with the largest graph goes first: its graph is kept, so the fewest rows are re-inserted.
+    const largest = picked.reduce((a, b) => ((b.graph?.size ?? 0) > (a.graph?.size ?? 0) ? b : a));
+    const chosen = [largest, ...picked.filter((s) => s !== largest)];
     const live = chosen.reduce((n, s) => n + s.liveCount, 0);
     const merged = this.newSegment(Math.max(1, live));
     // The first segment's graph is repaired around its deleted nodes and renumbered; the rows of the
@@ -312,7 +315,7 @@ export class CollectionEngine {
     }
     if (firstGraph) merged.graph = firstGraph.graph.remap(firstGraph.oldToNew, first.liveCount, merged.arena);
     merged.sealed = true;
-    const position = this.sealedSegments.indexOf(chosen[0]);
+    const position = this.sealedSegments.indexOf(picked[0]);
     const chosenSet = new Set(chosen);
     const rest = this.sealedSegments.filter((s) => !chosenSet.has(s));
     rest.splice(Math.min(position, rest.length), 0, merged);

@@ -31,5 +31,5 @@ export const LIMITS = {
 } as const;
 
 /** A segment's vectors live in one WebAssembly.Memory (wasm32: 4 GiB at most); sealing well below. */
-export const SEGMENT_BYTES_MAX_DEFAULT = 256 * 1024 * 1024;
+export const SEGMENT_BYTES_MAX_DEFAULT = 1024 * 1024 * 1024;
 export const SEGMENT_BYTES_MAX_LIMIT = 2 * 1024 * 1024 * 1024;

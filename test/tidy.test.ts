@@ -58,9 +58,12 @@ const ALLOWED: Record<string, string[]> = {
   storage: ['core/*'],
   embed: ['core/*'],
   db: ['core/*', 'storage/adapter', 'storage/store', 'storage/wal-writer', 'embed'],
-  protocol: ['core/errors'],
-  client: ['protocol', 'core/errors'],
-  server: ['db', 'protocol', 'core/*', 'index'],
+  // protocol: the wire shared by server and client; of the engine only its error type and limit constants
+  protocol: ['core/errors', 'core/lib/limits'],
+  // client: the protocol only (it reaches QuiverError through protocol/errors)
+  client: ['protocol'],
+  // server: the database through the package's entry point (which wires storage and kernels), and the protocol
+  server: ['index', 'db', 'protocol'],
   cli: ['db', 'client', 'protocol', 'core/*', 'index'],
   index: ['*'],
 };
@@ -114,4 +117,48 @@ it('only entry points import a specific storage adapter', () => {
     .filter(({ file }) => !file.startsWith('storage/') && !['index.ts'].includes(file))
     .map(({ file, spec }) => `${file} imports ${spec}`);
   assert.deepEqual(wrong, []);
+});
+
+/** Bare (package) imports a folder may use; relative imports are checked by the arrows above. */
+const PACKAGES: Record<string, RegExp> = {
+  protocol: /^@sinclair\/typebox(\/|$)/,
+  client: /^$/,
+};
+
+it('the client and the protocol import no node:* module and only their packages', () => {
+  const wrong = imports()
+    .filter(({ file, spec }) => (file.startsWith('client/') || file.startsWith('protocol/')) && !spec.startsWith('.'))
+    .filter(({ file, spec }) => !PACKAGES[file.split('/')[0]].test(spec))
+    .map(({ file, spec }) => `${file} imports ${spec}`);
+  assert.deepEqual(wrong, []);
+});
+
+/** Value imports (not `import type`) of a file, resolved to src-relative paths or left bare. */
+function valueImports(path: string): string[] {
+  const text = readFileSync(join(src, path), 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|[\n;])\s*(import|export)(\s+type\b)?[^'";]*?from\s*['"]([^'"]+)['"]/g)) {
+    if (m[2]) continue;
+    const spec = m[3];
+    out.push(spec.startsWith('.') ? relative(src, resolve(dirname(join(src, path)), spec)).replace(/\.js$/, '.ts') : spec);
+  }
+  return out;
+}
+
+it('what the client runs (its value imports, transitively) is free of packages and node:*: a browser loads it as is', () => {
+  const seen = new Set<string>();
+  const bare: string[] = [];
+  const queue = ['client/index.ts'];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const target of valueImports(file)) {
+      if (target.endsWith('.ts')) queue.push(target);
+      else bare.push(`${file} imports ${target}`);
+    }
+  }
+  assert.deepEqual(bare, []);
+  assert.ok(!seen.has('protocol/schemas.ts'), 'the client must import the schemas for their types only');
+  assert.ok(!seen.has('index.ts'), 'the client must not load the engine');
 });

@@ -34,6 +34,13 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'unsupported',
   CLOSED: 'unavailable',
   ABORTED: 'timeout',
+  // The server's and the client's (HTTP API)
+  UNAUTHORIZED: 'unauthorized',
+  FORBIDDEN: 'forbidden',
+  NOT_FOUND: 'not_found',
+  CURSOR_NOT_FOUND: 'not_found',
+  BACKUP_EXISTS: 'conflict',
+  UNAVAILABLE: 'unavailable',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -17,12 +17,18 @@ import {
   isPlainObject,
   toStoredVector,
 } from '../core/collection/records.js';
+import { resolveIndexConfig } from '../core/collection/index-config.js';
+import type { IndexConfig } from '../core/collection/recipe.js';
 import { QuiverError } from '../core/errors.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { Quiver } from './database.js';
 
 export interface QueryRequest {
   vector: Float32Array | number[];
+  /** Text search (keyword / hybrid): not available yet, rejected with UNSUPPORTED. */
+  text?: string;
+  mode?: 'keyword' | 'vector' | 'hybrid';
+  fusion?: unknown;
   k?: number;
   filter?: unknown;
   include?: IncludeField[];
@@ -237,12 +243,27 @@ export class Collection {
     await this.db.optimizeCollection(engine);
   }
 
+  /**
+   * Changes the collection's index online. Not available in this version: the index is checked (a bad
+   * recipe is INVALID_ARGUMENT) and the call rejects with UNSUPPORTED.
+   */
+  async reindex(index: string | IndexConfig): Promise<void> {
+    this.db.engine(this.name);
+    resolveIndexConfig(index);
+    throw new QuiverError('UNSUPPORTED', 'Changing the index of an existing collection (reindex) is not available in this version of Quiver; create a collection with the new index and upsert the records into it.', {
+      collection: this.name,
+    });
+  }
+
   /** Validates and runs a query synchronously (one event-loop turn); builds the plan only for explain. */
   private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[] } {
     const engine = this.db.engine(this.name);
     if (!isPlainObject(request)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k }; got ${describe(request)}.`, {});
-    rejectUnknown(request, ['vector', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency'], {});
+    rejectUnknown(request, ['vector', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'text', 'mode', 'fusion'], {});
     if (request.filter !== undefined) throw filtersUnsupported();
+    for (const field of ['text', 'mode', 'fusion'] as const) {
+      if (request[field] !== undefined) throw new QuiverError('UNSUPPORTED', `Text search ("${field}") is not available in this version of Quiver; query with a vector.`, { field });
+    }
     throwIfAborted(request.signal);
     const vector = toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });
     const k = checkK(request.k ?? DEFAULT_K);

@@ -1,0 +1,24 @@
+/**
+ * quiverdb/client: the HTTP client (api.md, "Client"). Fetch-based, no engine inside; works in browsers
+ * and Node.
+ */
+export { QuiverClient, RemoteCollection, type QuiverClientOptions } from './client.js';
+export { QuiverError, isQuiverError, type ErrorCode, type ErrorCategory } from '../protocol/errors.js';
+export type {
+  CollectionConfig,
+  CollectionInfo,
+  CollectionStats,
+  Hit,
+  IncludeField,
+  IndexConfig,
+  Json,
+  Metadata,
+  Metric,
+  QueryPlan,
+  QueryRequest,
+  RecordInput,
+  StoredRecord,
+  UpdateInput,
+  VectorInput,
+  WriteResult,
+} from '../protocol/types.js';

@@ -1,0 +1,358 @@
+/**
+ * The HTTP API's request and response bodies as TypeBox schemas: one definition is the server's request
+ * validation, the OpenAPI document at /openapi.json and the TypeScript types the client is written
+ * against. Named schemas (with an $id) become the document's components; `ref()` points at them.
+ *
+ * Only the server imports this file at run time. The client imports its types (`import type`), so a
+ * browser bundle of the client carries no schema library.
+ */
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { LIMITS } from '../core/lib/limits.js';
+
+/** A reference to a named schema that keeps its static type. */
+export function ref<T extends TSchema>(schema: T): ReturnType<typeof Type.Unsafe<Static<T>>> {
+  if (schema.$id === undefined) throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
+}
+
+/**
+ * Marks an array or string bound as one of the documented limits (docs/limits.md): the server answers
+ * a request past it with LIMIT_EXCEEDED naming the limit, as the embedded API does.
+ */
+export const LIMIT_KEYWORD = 'x-quiver-limit';
+function limit(name: string): Record<string, string> {
+  return { [LIMIT_KEYWORD]: name };
+}
+
+// ---- vectors, records, hits ----
+
+export const VectorF32Schema = Type.Object(
+  {
+    f32: Type.String({
+      contentEncoding: 'base64',
+      description: 'Base64 (RFC 4648, with padding) of the vector as little-endian IEEE-754 float32, 4 bytes per component.',
+    }),
+  },
+  { $id: 'VectorF32', additionalProperties: false, description: 'A vector as base64 float32: smaller and faster to parse than a JSON array.' },
+);
+
+export const VectorSchema = Type.Union([Type.Array(Type.Number(), { description: 'The components as JSON numbers.' }), ref(VectorF32Schema)], {
+  $id: 'Vector',
+  description: 'A vector: a JSON array of numbers or { "f32": "<base64 little-endian float32>" }.',
+});
+
+export const MetadataSchema = Type.Record(Type.String(), Type.Unknown(), {
+  $id: 'Metadata',
+  description: `A JSON object (at most ${LIMITS.metadataBytesMax} bytes as JSON, ${LIMITS.metadataDepthMax} levels deep).`,
+});
+
+const Key = Type.String({ minLength: 1, description: `A record key: a non-empty string of at most ${LIMITS.keyBytesMax} UTF-8 bytes.` });
+const Document = Type.String({ description: `Text stored with the record (at most ${LIMITS.documentBytesMax} UTF-8 bytes).` });
+
+export const RecordInputSchema = Type.Object(
+  { key: Key, vector: ref(VectorSchema), document: Type.Optional(Document), metadata: Type.Optional(ref(MetadataSchema)) },
+  { $id: 'RecordInput', additionalProperties: false },
+);
+
+export const UpdateInputSchema = Type.Object(
+  {
+    key: Key,
+    vector: Type.Optional(ref(VectorSchema)),
+    document: Type.Optional(Type.Union([Document, Type.Null()], { description: 'A new document, or null to remove it.' })),
+    metadata: Type.Optional(ref(MetadataSchema)),
+  },
+  { $id: 'UpdateInput', additionalProperties: false, description: 'Metadata is shallow-merged into the stored metadata; a vector or document replaces the stored one.' },
+);
+
+export const StoredRecordSchema = Type.Object(
+  { key: Type.String(), vector: ref(VectorSchema), document: Type.Optional(Type.String()), metadata: Type.Optional(ref(MetadataSchema)) },
+  { $id: 'StoredRecord', additionalProperties: false, description: 'A record as stored (unit length for cosine collections).' },
+);
+
+export const HitSchema = Type.Object(
+  {
+    key: Type.String(),
+    score: Type.Number({ description: 'Higher is better: cosine similarity, inner product, or negated squared L2.' }),
+    distance: Type.Number({ description: 'Lower is better: 1 - cosine, -dot, or squared L2.' }),
+    metadata: Type.Optional(ref(MetadataSchema)),
+    document: Type.Optional(Type.String()),
+    vector: Type.Optional(ref(VectorSchema)),
+  },
+  { $id: 'Hit', additionalProperties: false },
+);
+
+// ---- collections ----
+
+export const MetricSchema = Type.Union([Type.Literal('cosine'), Type.Literal('dot'), Type.Literal('l2')], { $id: 'Metric' });
+
+export const IndexConfigSchema = Type.Object(
+  {
+    type: Type.Union([Type.Literal('flat'), Type.Literal('hnsw'), Type.Literal('vamana')]),
+    connectivity: Type.Optional(Type.Number({ description: 'HNSW M.' })),
+    expansionAdd: Type.Optional(Type.Number({ description: 'HNSW efConstruction.' })),
+    graphDegree: Type.Optional(Type.Number({ description: 'Vamana R.' })),
+    buildWindowSize: Type.Optional(Type.Number({ description: 'Vamana L at build time.' })),
+    alpha: Type.Optional(Type.Number({ description: 'Vamana pruning alpha.' })),
+    reduce: Type.Optional(
+      Type.Object(
+        {
+          method: Type.Union([Type.Literal('pca'), Type.Literal('leanvec'), Type.Literal('leanvec-ood'), Type.Literal('fft'), Type.Literal('matryoshka')]),
+          dimension: Type.Number(),
+          trainQueries: Type.Optional(Type.Array(ref(VectorSchema))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    quantize: Type.Optional(Type.String({ description: "'none', 'sq8', 'lvq8', 'lvq4', 'lvq4x8', 'lvq8x8', 'binary', 'rabitq' or 'pq<m>x<bits>'." })),
+    rerank: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('float32'), Type.Literal('lvq8')])),
+  },
+  { $id: 'IndexConfig', additionalProperties: false, description: 'The object form of an index recipe (api.md, "Index configuration").' },
+);
+
+export const IndexSpecSchema = Type.Union([Type.String({ description: "A recipe string such as 'Flat', 'HNSW16' or 'Vamana64'." }), ref(IndexConfigSchema)], { $id: 'IndexSpec' });
+
+export const CollectionConfigSchema = Type.Object(
+  {
+    dimension: Type.Number({ description: `1 to ${LIMITS.dimensionMax}.` }),
+    metric: Type.Optional(ref(MetricSchema)),
+    index: Type.Optional(ref(IndexSpecSchema)),
+    payloadIndexes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Literal('number'), Type.Literal('keyword')]))),
+    embedding: Type.Optional(Type.Unknown({ description: 'An EmbeddingConfig (api.md, "Embeddings").' })),
+  },
+  { $id: 'CollectionConfig', additionalProperties: false },
+);
+
+export const CreateCollectionRequestSchema = Type.Composite(
+  [Type.Object({ name: Type.String({ description: `1-${LIMITS.collectionNameMax} characters of [A-Za-z0-9_.-], starting with a letter or digit.` }) }), CollectionConfigSchema],
+  { additionalProperties: false },
+);
+
+export const CollectionInfoSchema = Type.Object(
+  { name: Type.String(), dimension: Type.Number(), metric: ref(MetricSchema), index: Type.String({ description: 'The canonical recipe string.' }), count: Type.Number() },
+  { $id: 'CollectionInfo', additionalProperties: false },
+);
+
+export const CollectionListSchema = Type.Object({ collections: Type.Array(ref(CollectionInfoSchema)) }, { additionalProperties: false });
+
+export const CollectionStatsSchema = Type.Object(
+  {
+    name: Type.String(),
+    count: Type.Number(),
+    dimension: Type.Number(),
+    metric: Type.String(),
+    index: Type.String(),
+    segments: Type.Number(),
+    deletedRecords: Type.Number(),
+    unindexed: Type.Number({ description: 'Rows stored but not yet in a graph (scanned exactly meanwhile).' }),
+    bytesPerVector: Type.Object(
+      { vectors: Type.Number(), codes: Type.Number(), graph: Type.Number(), rerank: Type.Number(), metadata: Type.Number(), total: Type.Number() },
+      { additionalProperties: false },
+    ),
+    estimatedRecall: Type.Union([Type.Object({ recallAt10: Type.Number(), sampleSize: Type.Number() }, { additionalProperties: false }), Type.Null()]),
+    kernel: Type.String(),
+    buildThreads: Type.Number(),
+    storage: Type.Object(
+      { durability: Type.String(), persistent: Type.Boolean(), walBytes: Type.Number(), checkpoints: Type.Number() },
+      { additionalProperties: false },
+    ),
+  },
+  { $id: 'CollectionStats', additionalProperties: true, description: 'What the engine reports now; later versions add fields.' },
+);
+
+// ---- writes ----
+
+export const UpsertRequestSchema = Type.Object(
+  { records: Type.Array(ref(RecordInputSchema), { maxItems: LIMITS.batchRecordsMax, ...limit('batchRecordsMax') }) },
+  { additionalProperties: false, description: 'An atomic batch: all records are stored, or none.' },
+);
+
+export const UpdateRequestSchema = Type.Object(
+  { records: Type.Array(ref(UpdateInputSchema), { maxItems: LIMITS.batchRecordsMax, ...limit('batchRecordsMax') }) },
+  { additionalProperties: false },
+);
+
+export const WriteResultSchema = Type.Object(
+  { count: Type.Number(), sequence: Type.String({ description: 'An opaque token ordering this write among the others.' }) },
+  { $id: 'WriteResult', additionalProperties: false },
+);
+
+const Keys = Type.Array(Key, { maxItems: LIMITS.batchRecordsMax, ...limit('batchRecordsMax') });
+
+export const DeleteRequestSchema = Type.Union(
+  [Type.Object({ keys: Keys }, { additionalProperties: false }), Type.Object({ filter: Type.Unknown({ description: 'A metadata filter (filters issue).' }) }, { additionalProperties: false })],
+  { description: 'Keys to delete (missing keys are ignored), or a filter.' },
+);
+
+// ---- reads ----
+
+export const GetRequestSchema = Type.Object({ keys: Keys }, { additionalProperties: false });
+export const GetResponseSchema = Type.Object(
+  { records: Type.Array(Type.Union([ref(StoredRecordSchema), Type.Null()]), { description: 'Aligned with the keys; null where a key does not exist.' }) },
+  { additionalProperties: false },
+);
+
+export const CountRequestSchema = Type.Object({ filter: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+export const CountResponseSchema = Type.Object({ count: Type.Number() }, { additionalProperties: false });
+
+export const ScanRequestSchema = Type.Object(
+  {
+    filter: Type.Optional(Type.Unknown()),
+    batchSize: Type.Optional(Type.Number({ description: `Records per page, 1 to ${LIMITS.scanBatchMax} (default 1,000). Only on the first call.` })),
+    cursor: Type.Optional(Type.String({ description: 'The cursor of the previous page; absent on the first call.' })),
+  },
+  { additionalProperties: false },
+);
+export const ScanResponseSchema = Type.Object(
+  {
+    records: Type.Array(ref(StoredRecordSchema)),
+    cursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass it to get the next page; null when the scan is complete.' }),
+  },
+  { additionalProperties: false },
+);
+
+export const IncludeFieldSchema = Type.Union([Type.Literal('metadata'), Type.Literal('document'), Type.Literal('vector')]);
+
+export const QueryRequestSchema = Type.Object(
+  {
+    vector: Type.Optional(ref(VectorSchema)),
+    k: Type.Optional(Type.Number({ description: `1 to ${LIMITS.kMax} (default 10).` })),
+    filter: Type.Optional(Type.Unknown({ description: 'A metadata filter (filters issue).' })),
+    include: Type.Optional(Type.Array(IncludeFieldSchema)),
+    search: Type.Optional(Type.Object({ ef: Type.Optional(Type.Number({ description: 'Beam width of graph searches.' })) }, { additionalProperties: false })),
+    minScore: Type.Optional(Type.Number()),
+    consistency: Type.Optional(Type.Union([Type.Literal('eventual'), Type.Literal('read-your-writes')])),
+    text: Type.Optional(Type.String({ description: 'Text search (text issue).' })),
+    mode: Type.Optional(Type.Union([Type.Literal('keyword'), Type.Literal('vector'), Type.Literal('hybrid')])),
+    fusion: Type.Optional(Type.Unknown({ description: "'rrf' or { weights: { vector, keyword } } (text issue)." })),
+  },
+  { $id: 'QueryRequest', additionalProperties: false },
+);
+
+export const QueryResponseSchema = Type.Object({ hits: Type.Array(ref(HitSchema)) }, { additionalProperties: false });
+
+export const QueryManyRequestSchema = Type.Object(
+  { queries: Type.Array(ref(QueryRequestSchema), { maxItems: LIMITS.queryManyMax, ...limit('queryManyMax') }) },
+  { additionalProperties: false },
+);
+export const QueryManyResponseSchema = Type.Object({ results: Type.Array(Type.Object({ hits: Type.Array(ref(HitSchema)) }, { additionalProperties: false })) }, { additionalProperties: false });
+
+export const QueryPlanSchema = Type.Object(
+  {
+    strategy: Type.String({ description: "'exact' | 'graph' (later: 'filtered-graph' | 'keyword' | 'hybrid')." }),
+    segments: Type.Number(),
+    scanned: Type.Number({ description: 'Rows scored exactly.' }),
+    ef: Type.Optional(Type.Number()),
+    scoresAreEstimates: Type.Boolean(),
+    kernel: Type.String(),
+    index: Type.String(),
+  },
+  { $id: 'QueryPlan', additionalProperties: true },
+);
+export const ExplainResponseSchema = Type.Object({ plan: ref(QueryPlanSchema), hits: Type.Array(ref(HitSchema)) }, { additionalProperties: false });
+
+/** How vectors come back in responses: JSON arrays (default) or base64 float32. */
+export const VectorsQuerySchema = Type.Object(
+  { vectors: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('f32')], { description: 'How returned vectors are encoded (default json).' })) },
+  { additionalProperties: false },
+);
+
+// ---- maintenance ----
+
+export const OptimizeRequestSchema = Type.Object(
+  { trainQueries: Type.Optional(Type.Array(ref(VectorSchema), { description: 'Sample queries for a LeanVec-OOD reducer.' })) },
+  { additionalProperties: false },
+);
+export const ReindexRequestSchema = Type.Object({ index: ref(IndexSpecSchema) }, { additionalProperties: false });
+export const EmptySchema = Type.Object({}, { additionalProperties: false });
+
+export const BackupRequestSchema = Type.Object(
+  { name: Type.String({ description: 'A directory name under the server\'s backupDir ([A-Za-z0-9][A-Za-z0-9_.-]*); never a path.' }) },
+  { additionalProperties: false },
+);
+export const BackupResponseSchema = Type.Object({ name: Type.String() }, { additionalProperties: false });
+
+export const EmbeddingsRequestSchema = Type.Object(
+  {
+    input: Type.Union([Type.String(), Type.Array(Type.String())]),
+    model: Type.Optional(Type.String()),
+    encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')])),
+    dimensions: Type.Optional(Type.Number()),
+    user: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, description: 'OpenAI-compatible: POST /v1/embeddings.' },
+);
+export const EmbeddingsResponseSchema = Type.Object(
+  {
+    object: Type.Literal('list'),
+    data: Type.Array(Type.Object({ object: Type.Literal('embedding'), index: Type.Number(), embedding: Type.Union([Type.Array(Type.Number()), Type.String()]) })),
+    model: Type.String(),
+    usage: Type.Object({ prompt_tokens: Type.Number(), total_tokens: Type.Number() }),
+  },
+  { additionalProperties: false },
+);
+
+// ---- errors, health ----
+
+export const ErrorBodySchema = Type.Object(
+  {
+    error: Type.Object(
+      {
+        code: Type.String({ description: 'Stable, SCREAMING_SNAKE (docs/errors.md).' }),
+        category: Type.String({ description: 'invalid_argument, unauthorized, forbidden, not_found, conflict, limit_exceeded, corruption, unavailable, timeout, io, unsupported.' }),
+        message: Type.String({ description: 'What was wrong and what to do.' }),
+        details: Type.Record(Type.String(), Type.Unknown()),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { $id: 'ErrorBody', additionalProperties: false },
+);
+
+export const HealthSchema = Type.Object({ status: Type.String() }, { additionalProperties: false });
+
+export const CollectionParamsSchema = Type.Object({ name: Type.String() });
+
+/** Every named schema, for the server to register (and the OpenAPI document to list) in this order. */
+export const NAMED_SCHEMAS: TSchema[] = [
+  VectorF32Schema,
+  VectorSchema,
+  MetadataSchema,
+  RecordInputSchema,
+  UpdateInputSchema,
+  StoredRecordSchema,
+  HitSchema,
+  MetricSchema,
+  IndexConfigSchema,
+  IndexSpecSchema,
+  CollectionConfigSchema,
+  CollectionInfoSchema,
+  CollectionStatsSchema,
+  WriteResultSchema,
+  QueryRequestSchema,
+  QueryPlanSchema,
+  ErrorBodySchema,
+];
+
+// ---- wire types ----
+
+export type WireVector = Static<typeof VectorSchema>;
+export type WireRecordInput = Static<typeof RecordInputSchema>;
+export type WireUpdateInput = Static<typeof UpdateInputSchema>;
+export type WireStoredRecord = Static<typeof StoredRecordSchema>;
+export type WireHit = Static<typeof HitSchema>;
+export type WireQueryRequest = Static<typeof QueryRequestSchema>;
+export type WireIndexConfig = Static<typeof IndexConfigSchema>;
+export type WireCollectionConfig = Static<typeof CollectionConfigSchema>;
+export type CollectionInfoBody = Static<typeof CollectionInfoSchema>;
+export type CollectionStatsBody = Static<typeof CollectionStatsSchema>;
+export type QueryPlanBody = Static<typeof QueryPlanSchema>;
+export type WriteResultBody = Static<typeof WriteResultSchema>;
+export type ErrorBodyType = Static<typeof ErrorBodySchema>;
+export type ScanResponseBody = Static<typeof ScanResponseSchema>;
+export type GetResponseBody = Static<typeof GetResponseSchema>;
+export type QueryResponseBody = Static<typeof QueryResponseSchema>;
+export type QueryManyResponseBody = Static<typeof QueryManyResponseSchema>;
+export type ExplainResponseBody = Static<typeof ExplainResponseSchema>;
+export type CollectionListBody = Static<typeof CollectionListSchema>;
+export type CountResponseBody = Static<typeof CountResponseSchema>;
+export type BackupResponseBody = Static<typeof BackupResponseSchema>;

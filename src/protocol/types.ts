@@ -1,0 +1,75 @@
+/**
+ * The types a program sees on either side of the wire, shaped like the embedded API's (vectors are
+ * Float32Array or number[] going in, Float32Array coming out). The client is written against these;
+ * the server's route types come from the schemas in schemas.ts, which carry vectors in wire form.
+ */
+import type {
+  CollectionInfoBody,
+  CollectionStatsBody,
+  QueryPlanBody,
+  WireCollectionConfig,
+  WireIndexConfig,
+  WriteResultBody,
+} from './schemas.js';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Metadata = { [key: string]: Json };
+export type Metric = 'cosine' | 'dot' | 'l2';
+export type VectorInput = Float32Array | number[];
+export type IncludeField = 'metadata' | 'document' | 'vector';
+
+export interface RecordInput {
+  key: string;
+  vector: VectorInput;
+  document?: string;
+  metadata?: Metadata;
+}
+
+export interface UpdateInput {
+  key: string;
+  vector?: VectorInput;
+  document?: string | null;
+  metadata?: Metadata;
+}
+
+export interface StoredRecord {
+  key: string;
+  vector: Float32Array;
+  document?: string;
+  metadata?: Metadata;
+}
+
+export interface Hit {
+  key: string;
+  score: number;
+  distance: number;
+  metadata?: Metadata;
+  document?: string;
+  vector?: Float32Array;
+}
+
+export interface QueryRequest {
+  vector?: VectorInput;
+  k?: number;
+  filter?: unknown;
+  include?: IncludeField[];
+  search?: { ef?: number };
+  minScore?: number;
+  /** Aborts the HTTP request (embedded: the query); the promise rejects with ABORTED. */
+  signal?: AbortSignal;
+  consistency?: 'eventual' | 'read-your-writes';
+  text?: string;
+  mode?: 'keyword' | 'vector' | 'hybrid';
+  fusion?: unknown;
+}
+
+export type IndexConfig = Omit<WireIndexConfig, 'reduce'> & {
+  reduce?: { method: NonNullable<WireIndexConfig['reduce']>['method']; dimension: number; trainQueries?: VectorInput[] };
+};
+
+export type CollectionConfig = Omit<WireCollectionConfig, 'index' | 'metric'> & { metric?: Metric; index?: string | IndexConfig };
+
+export type CollectionInfo = CollectionInfoBody;
+export type CollectionStats = CollectionStatsBody;
+export type QueryPlan = QueryPlanBody;
+export type WriteResult = WriteResultBody;

@@ -1,0 +1,216 @@
+/**
+ * /v1/collections and everything under a collection: each route calls the embedded method of the same
+ * name and answers with its result in wire form. Validation beyond the schema's shapes (dimensions,
+ * finiteness, limits, existence) is the embedded API's, so the errors are the same in-process and over HTTP.
+ */
+import type { CollectionConfig, RecordInput, UpdateInput } from '../../index.js';
+import { QuiverError } from '../../protocol/errors.js';
+import {
+  CollectionInfoSchema,
+  CollectionListSchema,
+  CollectionParamsSchema,
+  CollectionStatsSchema,
+  CountRequestSchema,
+  CountResponseSchema,
+  CreateCollectionRequestSchema,
+  DeleteRequestSchema,
+  EmptySchema,
+  ErrorBodySchema,
+  ExplainResponseSchema,
+  GetRequestSchema,
+  GetResponseSchema,
+  OptimizeRequestSchema,
+  QueryManyRequestSchema,
+  QueryManyResponseSchema,
+  QueryRequestSchema,
+  QueryResponseSchema,
+  ReindexRequestSchema,
+  ScanRequestSchema,
+  ScanResponseSchema,
+  UpdateRequestSchema,
+  UpsertRequestSchema,
+  VectorsQuerySchema,
+  WriteResultSchema,
+  ref,
+} from '../../protocol/schemas.js';
+import { vectorFromWire } from '../../protocol/vectors.js';
+import type { App, ServerContext } from '../context.js';
+import { hitsToWire, queryFromWire, recordToWire } from '../wire.js';
+
+const errors = { default: ref(ErrorBodySchema) };
+const tags = ['collections'];
+
+export function collectionRoutes(app: App, ctx: ServerContext): void {
+  const { db } = ctx;
+  const read = { access: 'read' as const };
+  const write = { access: 'write' as const };
+
+  app.post('/v1/collections', {
+    config: write,
+    schema: {
+      tags,
+      operationId: 'createCollection',
+      summary: 'Create a collection (db.createCollection)',
+      body: CreateCollectionRequestSchema,
+      response: { 201: ref(CollectionInfoSchema), ...errors },
+    },
+    handler: async (request, reply) => {
+      const { name, ...config } = request.body;
+      const collection = await db.createCollection(name, config as CollectionConfig);
+      const stats = await collection.stats();
+      return reply.code(201).send({ name, dimension: stats.dimension, metric: stats.metric as 'cosine', index: stats.index, count: stats.count });
+    },
+  });
+
+  app.get('/v1/collections', {
+    config: read,
+    schema: { tags, operationId: 'listCollections', summary: 'List collections (db.listCollections)', response: { 200: CollectionListSchema, ...errors } },
+    handler: async () => ({ collections: await db.listCollections() }),
+  });
+
+  app.get('/v1/collections/:name', {
+    config: read,
+    schema: { tags, operationId: 'getCollection', summary: "A collection's name, dimension, metric, index and count", params: CollectionParamsSchema, response: { 200: ref(CollectionInfoSchema), ...errors } },
+    handler: async (request) => {
+      const stats = await db.collection(request.params.name).stats();
+      return { name: stats.name, dimension: stats.dimension, metric: stats.metric as 'cosine', index: stats.index, count: stats.count };
+    },
+  });
+
+  app.delete('/v1/collections/:name', {
+    config: write,
+    schema: { tags, operationId: 'dropCollection', summary: 'Drop a collection and its records (db.dropCollection)', params: CollectionParamsSchema, response: { 200: EmptySchema, ...errors } },
+    handler: async (request) => {
+      await db.dropCollection(request.params.name);
+      return {};
+    },
+  });
+
+  app.post('/v1/collections/:name/upsert', {
+    config: write,
+    schema: { tags: ['records'], operationId: 'upsert', summary: 'Insert or replace records, atomically (collection.upsert)', params: CollectionParamsSchema, body: UpsertRequestSchema, response: { 200: ref(WriteResultSchema), ...errors } },
+    handler: async (request) => {
+      const records = request.body.records.map((r, index) => ({ ...r, vector: vectorFromWire(r.vector, { index, key: r.key }) }));
+      return db.collection(request.params.name).upsert(records as RecordInput[]);
+    },
+  });
+
+  app.post('/v1/collections/:name/update', {
+    config: write,
+    schema: { tags: ['records'], operationId: 'update', summary: 'Change parts of existing records (collection.update)', params: CollectionParamsSchema, body: UpdateRequestSchema, response: { 200: ref(WriteResultSchema), ...errors } },
+    handler: async (request) => {
+      const updates = request.body.records.map((u, index) => (u.vector === undefined ? u : { ...u, vector: vectorFromWire(u.vector, { index, key: u.key }) }));
+      return db.collection(request.params.name).update(updates as UpdateInput[]);
+    },
+  });
+
+  app.post('/v1/collections/:name/get', {
+    config: read,
+    schema: { tags: ['records'], operationId: 'get', summary: 'Records by key (collection.get)', params: CollectionParamsSchema, querystring: VectorsQuerySchema, body: GetRequestSchema, response: { 200: GetResponseSchema, ...errors } },
+    handler: async (request) => {
+      const encoding = request.query.vectors ?? 'json';
+      const records = await db.collection(request.params.name).get(request.body.keys);
+      return { records: records.map((r) => (r === null ? null : recordToWire(r, encoding))) };
+    },
+  });
+
+  app.post('/v1/collections/:name/delete', {
+    config: write,
+    schema: { tags: ['records'], operationId: 'delete', summary: 'Delete records by key or filter (collection.delete)', params: CollectionParamsSchema, body: DeleteRequestSchema, response: { 200: ref(WriteResultSchema), ...errors } },
+    handler: async (request) => {
+      const body = request.body;
+      return db.collection(request.params.name).delete('keys' in body ? body.keys : { filter: body.filter });
+    },
+  });
+
+  app.post('/v1/collections/:name/count', {
+    config: { ...read, optionalBody: true },
+    schema: { tags: ['records'], operationId: 'count', summary: 'Count records (collection.count)', params: CollectionParamsSchema, body: CountRequestSchema, response: { 200: CountResponseSchema, ...errors } },
+    handler: async (request) => {
+      const filter = request.body.filter;
+      return { count: await db.collection(request.params.name).count(filter === undefined ? undefined : { filter }) };
+    },
+  });
+
+  app.post('/v1/collections/:name/scan', {
+    config: { ...read, optionalBody: true },
+    schema: {
+      tags: ['records'],
+      operationId: 'scan',
+      summary: 'Read every record, page by page (collection.scan)',
+      description: 'The first call (no cursor) starts a scan of the keys as of that moment; pass the returned cursor to get the next page until it is null.',
+      params: CollectionParamsSchema,
+      querystring: VectorsQuerySchema,
+      body: ScanRequestSchema,
+      response: { 200: ScanResponseSchema, ...errors },
+    },
+    handler: async (request) => {
+      const encoding = request.query.vectors ?? 'json';
+      const { name } = request.params;
+      const { cursor, ...options } = request.body;
+      let page;
+      if (cursor === undefined) page = await ctx.cursors.start(name, db.collection(name).scan(options));
+      else {
+        if (Object.keys(options).length > 0) {
+          throw new QuiverError('INVALID_ARGUMENT', 'A scan page request with a cursor takes nothing else: filter and batchSize belong to the first request.', { fields: Object.keys(options) });
+        }
+        page = await ctx.cursors.next(name, cursor);
+      }
+      return { records: page.records.map((r) => recordToWire(r, encoding)), cursor: page.cursor };
+    },
+  });
+
+  app.post('/v1/collections/:name/query', {
+    config: read,
+    schema: { tags: ['queries'], operationId: 'query', summary: 'The k nearest records (collection.query)', params: CollectionParamsSchema, querystring: VectorsQuerySchema, body: ref(QueryRequestSchema), response: { 200: QueryResponseSchema, ...errors } },
+    handler: async (request) => {
+      const hits = await db.collection(request.params.name).query(queryFromWire(request.body));
+      return { hits: hitsToWire(hits, request.query.vectors ?? 'json') };
+    },
+  });
+
+  app.post('/v1/collections/:name/query-many', {
+    config: read,
+    schema: { tags: ['queries'], operationId: 'queryMany', summary: 'Several queries, results in order (collection.queryMany)', params: CollectionParamsSchema, querystring: VectorsQuerySchema, body: QueryManyRequestSchema, response: { 200: QueryManyResponseSchema, ...errors } },
+    handler: async (request) => {
+      const encoding = request.query.vectors ?? 'json';
+      const results = await db.collection(request.params.name).queryMany(request.body.queries.map((q, index) => queryFromWire(q, { index })));
+      return { results: results.map((hits) => ({ hits: hitsToWire(hits, encoding) })) };
+    },
+  });
+
+  app.post('/v1/collections/:name/explain', {
+    config: read,
+    schema: { tags: ['queries'], operationId: 'explain', summary: 'The hits and how they were found (collection.explain)', params: CollectionParamsSchema, querystring: VectorsQuerySchema, body: ref(QueryRequestSchema), response: { 200: ExplainResponseSchema, ...errors } },
+    handler: async (request) => {
+      const { plan, hits } = await db.collection(request.params.name).explain(queryFromWire(request.body));
+      return { plan, hits: hitsToWire(hits, request.query.vectors ?? 'json') };
+    },
+  });
+
+  app.get('/v1/collections/:name/stats', {
+    config: read,
+    schema: { tags, operationId: 'stats', summary: 'What the engine reports about a collection now (collection.stats)', params: CollectionParamsSchema, response: { 200: ref(CollectionStatsSchema), ...errors } },
+    handler: async (request) => db.collection(request.params.name).stats(),
+  });
+
+  app.post('/v1/collections/:name/optimize', {
+    config: { ...write, optionalBody: true },
+    schema: { tags, operationId: 'optimize', summary: 'Compact segments and checkpoint now (collection.optimize)', params: CollectionParamsSchema, body: OptimizeRequestSchema, response: { 200: EmptySchema, ...errors } },
+    handler: async (request) => {
+      const trainQueries = request.body.trainQueries?.map((v, index) => vectorFromWire(v, { field: 'trainQueries', index }));
+      await db.collection(request.params.name).optimize(trainQueries === undefined ? {} : { trainQueries });
+      return {};
+    },
+  });
+
+  app.post('/v1/collections/:name/reindex', {
+    config: write,
+    schema: { tags, operationId: 'reindex', summary: "Change a collection's index online (collection.reindex)", params: CollectionParamsSchema, body: ReindexRequestSchema, response: { 200: EmptySchema, ...errors } },
+    handler: async (request) => {
+      await db.collection(request.params.name).reindex(request.body.index as Parameters<ReturnType<typeof db.collection>['reindex']>[0]);
+      return {};
+    },
+  });
+}
+

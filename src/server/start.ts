@@ -1,0 +1,105 @@
+/**
+ * Running the server: open the database, listen, and shut down gracefully — stop taking requests, let
+ * the ones in flight finish (up to shutdownTimeoutMs), close open scans, then close the database (which
+ * checkpoints, so a restart replays no log). `quiver serve` and `npm start` call startServer.
+ */
+import { Quiver } from '../index.js';
+import { buildApp, type BuildAppOptions } from './app.js';
+import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadConfig } from './config.js';
+import type { App } from './context.js';
+
+export interface StartServerOptions {
+  /** A configuration already loaded; otherwise it is loaded from `configFile`, the environment and `config`. */
+  resolvedConfig?: ServerConfig;
+  /** quiver serve --config FILE. */
+  configFile?: string;
+  /** Values that win over the file and the environment (command-line flags). */
+  config?: ServerConfigInput;
+  /** Environment to read QUIVER_* from (default process.env). */
+  env?: LoadConfigOptions['env'];
+  /** A database to serve instead of opening config.dataDir; the server then leaves it open on close. */
+  db?: Quiver;
+  /** Close gracefully on SIGTERM and SIGINT, then exit (the CLI and npm start; not for tests). */
+  handleSignals?: boolean;
+  logger?: BuildAppOptions['logger'];
+  loggerInstance?: BuildAppOptions['loggerInstance'];
+}
+
+export interface RunningServer {
+  /** http://host:port of the listening socket. */
+  url: string;
+  port: number;
+  app: App;
+  db: Quiver;
+  config: ServerConfig;
+  /** Graceful shutdown; resolves when the database is closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const config = options.resolvedConfig ?? loadConfig({ file: options.configFile, env: options.env, overrides: options.config });
+  const ownsDb = options.db === undefined;
+  const db = options.db ?? (await Quiver.open({ path: config.dataDir, durability: config.durability }));
+  let built;
+  try {
+    built = await buildApp({ db, config, logger: options.logger, loggerInstance: options.loggerInstance });
+    await built.app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await built?.app.close().catch(() => undefined);
+    if (ownsDb) await db.close().catch(() => undefined);
+    throw error;
+  }
+  const { app, context } = built;
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  if (config.apiKeys.length === 0 && !isLoopback(config.host)) {
+    app.log.warn({ host: config.host }, 'listening beyond this machine without API keys: anyone who can reach the port can read and write; set QUIVER_API_KEYS');
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      context.closing = true;
+      const timer = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs);
+      timer.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+        await context.cursors.closeAll();
+        if (ownsDb) await db.close();
+      }
+    })();
+    return closing;
+  };
+
+  if (options.handleSignals) {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing) {
+        app.log.warn({ signal }, 'second signal: exiting without waiting');
+        process.exit(1);
+      }
+      app.log.info({ signal }, 'shutting down: draining requests, then closing the database');
+      close().then(
+        () => {
+          app.log.info('database closed; bye');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+
+  return { url, port, app, db, config, close };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

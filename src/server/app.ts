@@ -55,6 +55,8 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
     bodyLimit: config.limits.bodyBytesMax,
     trustProxy: config.trustProxy,
     return503OnClosing: false,
+    // Errors the router raises before a route is chosen (a malformed or overlong URL) get the same JSON form.
+    frameworkErrors: (error, _request, reply) => sendError(reply, routerError(error), config.limits.bodyBytesMax),
     forceCloseConnections: 'idle',
     ajv: {
       // Strict: no type coercion ("10" is not 10), nothing silently removed or defaulted; the limit
@@ -198,6 +200,12 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
 
   await app.ready();
   return { app, context };
+}
+
+function routerError(error: Error & { code?: string }): QuiverError | Error {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return new QuiverError('INVALID_ARGUMENT', 'A segment of the URL path is longer than 100 characters; collection names are at most 64.', { reason: error.code });
+  if (error.code === 'FST_ERR_BAD_URL') return new QuiverError('INVALID_ARGUMENT', 'The URL is malformed (bad percent-encoding); encode collection names with encodeURIComponent.', { reason: error.code });
+  return error;
 }
 
 function accessOf(access: Access | undefined): Access {

@@ -114,6 +114,10 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
     if (request.method === 'OPTIONS' || request.routeOptions.url === undefined) return;
     request.principal = keys.authorize(request, request.routeOptions.config.access ?? 'admin');
   });
+  // During shutdown a response ends its connection, so that keep-alive clients do not hold the close open.
+  app.addHook('onSend', async (_request, reply) => {
+    if (context.closing) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request, reply) => {
     context.metrics.observe(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
   });

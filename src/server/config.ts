@@ -219,6 +219,7 @@ function parseEnvValue(raw: string, schema: TSchema, name: string): unknown {
       try {
         return JSON.parse(trimmed);
       } catch {
+        if (kinds.has('json')) return raw; // a field of any type ("embedding"): a plain word is a string
         if (!kinds.has('string')) throw new QuiverError('INVALID_ARGUMENT', `${name} is not valid JSON.`, { variable: name });
       }
     }

@@ -116,4 +116,4 @@ await copy.close();
 await db.close();
 rmSync(dir, { recursive: true });
 rmSync(backupDir, { recursive: true });
-console.log('\nDone. The server, console and the Quiver Papers app come next; see README.md.');
+console.log('\nDone. Next, npm start serves a sample collection over HTTP (examples/serve.ts); see docs/server.md.');

@@ -162,3 +162,10 @@ it('what the client runs (its value imports, transitively) is free of packages a
   assert.ok(!seen.has('protocol/schemas.ts'), 'the client must import the schemas for their types only');
   assert.ok(!seen.has('index.ts'), 'the client must not load the engine');
 });
+
+it('every error code is documented in docs/errors.md', async () => {
+  const { ERROR_CODES } = await import('../src/core/errors.js');
+  const doc = readFileSync(join(root, 'docs', 'errors.md'), 'utf8');
+  const missing = Object.entries(ERROR_CODES).filter(([code, category]) => !new RegExp(`\\| \`${code}\` \\| ${category} \\|`).test(doc));
+  assert.deepEqual(missing, []);
+});

@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LIMITS, Quiver } from '../src/index.js';
+import { LIMITS, Quiver, QuiverError } from '../src/index.js';
+import { startServer } from '../src/server/index.js';
 import { ADMIN, KEYS, READER, WRITER, type TestServer, assertError, f32, startTestServer } from './support/server.js';
 
 const COL = '/v1/collections/{name}';
@@ -395,6 +396,13 @@ describe('a server without API keys', () => {
       assert.equal((await t.call('POST', '/v1/backup', { key: null, body: { name: 'b' } })).status, 200);
       assert.equal((await t.fetchRaw('GET', '/metrics', { key: null })).status, 200);
       assert.equal((await t.fetchRaw('GET', '/openapi.json', { key: 'anything' })).status, 200);
+      const db = await Quiver.open();
+      await assert.rejects(startServer({ db, config: { port: t.server.port, logLevel: 'silent' }, env: {} }), (error: unknown) => {
+        assert.ok(error instanceof QuiverError && error.code === 'IO_ERROR' && error.details.causeCode === 'EADDRINUSE', String(error));
+        assert.match(error.message, /another process uses the port/);
+        return true;
+      });
+      await db.close();
     } finally {
       await t.close();
     }

@@ -16,7 +16,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fast
 import type { Quiver } from '../index.js';
 import { QuiverError } from '../protocol/errors.js';
 import { LIMIT_KEYWORD, NAMED_SCHEMAS } from '../protocol/schemas.js';
-import { type Access, KeyRing, type Principal } from './auth.js';
+import { KeyRing, type Principal } from './auth.js';
 import type { ServerConfig } from './config.js';
 import type { App, ServerContext } from './context.js';
 import { sendError } from './errors.js';
@@ -132,7 +132,7 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
       timeWindow: 60_000,
       hook: 'preParsing',
       keyGenerator: (request) => request.principal?.id ?? request.ip,
-      allowList: (request) => accessOf(request.routeOptions.config.access) === 'public',
+      allowList: (request) => request.routeOptions.config.access === 'public',
       errorResponseBuilder: (_request, limit) =>
         new QuiverError('LIMIT_EXCEEDED', `More than ${limit.max} requests in a minute (limits.requestsPerMinute); retry after ${limit.after}.`, {
           limit: 'requestsPerMinute',
@@ -212,6 +212,3 @@ function routerError(error: Error & { code?: string }): QuiverError | Error {
   return error;
 }
 
-function accessOf(access: Access | undefined): Access {
-  return access ?? 'admin';
-}

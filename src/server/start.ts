@@ -3,7 +3,7 @@
  * the ones in flight finish (up to shutdownTimeoutMs), close open scans, then close the database (which
  * checkpoints, so a restart replays no log). `quiver serve` and `npm start` call startServer.
  */
-import { Quiver } from '../index.js';
+import { Quiver, QuiverError } from '../index.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadConfig } from './config.js';
 import type { App } from './context.js';
@@ -47,6 +47,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   } catch (error) {
     await built?.app.close().catch(() => undefined);
     if (ownsDb) await db.close().catch(() => undefined);
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new QuiverError('IO_ERROR', `Cannot listen on ${config.host}:${config.port} (${code}): ${code === 'EADDRINUSE' ? 'another process uses the port; stop it or pick another port' : code === 'EACCES' ? 'ports below 1024 need privileges; pick a higher port' : 'this machine has no such address'}.`, { host: config.host, port: config.port, causeCode: code }, { cause: error });
+    }
     throw error;
   }
   const { app, context } = built;

@@ -3,7 +3,7 @@
  * name and answers with its result in wire form. Validation beyond the schema's shapes (dimensions,
  * finiteness, limits, existence) is the embedded API's, so the errors are the same in-process and over HTTP.
  */
-import type { CollectionConfig, RecordInput, UpdateInput } from '../../index.js';
+import type { CollectionConfig, CollectionStats, IndexConfig, RecordInput, UpdateInput } from '../../index.js';
 import { QuiverError } from '../../protocol/errors.js';
 import {
   CollectionInfoSchema,
@@ -33,6 +33,7 @@ import {
   WriteResultSchema,
   ref,
 } from '../../protocol/schemas.js';
+import type { CollectionInfoBody } from '../../protocol/schemas.js';
 import { vectorFromWire } from '../../protocol/vectors.js';
 import type { App, ServerContext } from '../context.js';
 import { hitsToWire, queryFromWire, recordToWire } from '../wire.js';
@@ -57,8 +58,7 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     handler: async (request, reply) => {
       const { name, ...config } = request.body;
       const collection = await db.createCollection(name, config as CollectionConfig);
-      const stats = await collection.stats();
-      return reply.code(201).send({ name, dimension: stats.dimension, metric: stats.metric as 'cosine', index: stats.index, count: stats.count });
+      return reply.code(201).send(infoOf(await collection.stats()));
     },
   });
 
@@ -72,8 +72,7 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     config: read,
     schema: { tags, operationId: 'getCollection', summary: "A collection's name, dimension, metric, index and count", params: CollectionParamsSchema, response: { 200: ref(CollectionInfoSchema), ...errors } },
     handler: async (request) => {
-      const stats = await db.collection(request.params.name).stats();
-      return { name: stats.name, dimension: stats.dimension, metric: stats.metric as 'cosine', index: stats.index, count: stats.count };
+      return infoOf(await db.collection(request.params.name).stats());
     },
   });
 
@@ -208,9 +207,13 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     config: write,
     schema: { tags, operationId: 'reindex', summary: "Change a collection's index online (collection.reindex)", params: CollectionParamsSchema, body: ReindexRequestSchema, response: { 200: EmptySchema, ...errors } },
     handler: async (request) => {
-      await db.collection(request.params.name).reindex(request.body.index as Parameters<ReturnType<typeof db.collection>['reindex']>[0]);
+      await db.collection(request.params.name).reindex(request.body.index as string | IndexConfig);
       return {};
     },
   });
 }
 
+/** A collection's entry as listCollections gives it, from its stats. */
+function infoOf(stats: CollectionStats): CollectionInfoBody {
+  return { name: stats.name, dimension: stats.dimension, metric: stats.metric as CollectionInfoBody['metric'], index: stats.index, count: stats.count };
+}

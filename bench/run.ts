@@ -5,6 +5,12 @@
  *   ann       graph indexes, ann-benchmarks style: recall@10 vs QPS sweeps (hnswlib-node, usearch f32/f16,
  *             Quiver recipes) on fashion-mnist, synth-768 (in-distribution and OOD queries), glove-100
  *   scaling   how cost grows: build time, bytes/vector, QPS at recall 0.95 at 10k, 100k, 1M x 768
+ *   http      the HTTP server's query throughput and p50/p99 latency at several concurrencies (autocannon),
+ *             JSON and base64 vectors, against the same queries in-process
+ * http:
+ *   --datasets NAME    one dataset (default synth-768); --base N its first N rows (quick: 10,000)
+ *   --concurrency a,b  connections (default 1,16,64); --duration S seconds per point (default 10)
+ *   --quiver-recipes R the index (default HNSW16); --efs the sweep that picks the ef of recall 0.95
  *
  * Options (all suites):
  *   --quick            small subsets: a smoke check; does not touch docs/ unless --write-docs
@@ -43,6 +49,7 @@ import type { AnnRunResult, RunResult } from './results.js';
 import { ANN_DATASETS, EF_SWEEP, QUICK_BASE, runAnn } from './suites/ann.js';
 import { runExact } from './suites/exact.js';
 import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from './suites/scaling.js';
+import { renderHttp, runHttp } from './suites/http.js';
 import type { QuiverSettings } from './systems/index.js';
 
 const USAGE = `usage: npm run bench -- <exact|ann|scaling> [options]   (options: see bench/run.ts or bench/README.md)
@@ -50,6 +57,7 @@ const USAGE = `usage: npm run bench -- <exact|ann|scaling> [options]   (options:
   npm run bench -- ann [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--systems hnswlib,usearch-f32,usearch-f16,quiver-hnsw,quiver-vamana]
                        [--quiver-recipes HNSW16,Vamana64] [--quiver-mode persist|memory] [--quiver-durability none|batched|sync]
                        [--base N] [--efs 10,16,...] [--queries N] [--rounds N] [--warmup N] [--keep-indexes] [--no-pin] [--write-docs|--no-docs]
+  npm run bench -- http [--quick] [--json FILE] [--datasets synth-768] [--base N] [--concurrency 1,16,64] [--duration 10] [--quiver-recipes HNSW16] [--queries N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)`;
 
 const { values, positionals } = parseArgs({
@@ -67,6 +75,8 @@ const { values, positionals } = parseArgs({
     efs: { type: 'string' },
     sizes: { type: 'string' },
     'max-build-minutes': { type: 'string' },
+    concurrency: { type: 'string' },
+    duration: { type: 'string' },
     'quiver-recipes': { type: 'string', default: 'HNSW16,Vamana64' },
     'quiver-mode': { type: 'string', default: 'persist' },
     'quiver-durability': { type: 'string', default: 'none' },
@@ -80,7 +90,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -101,6 +111,7 @@ const outFile = (f: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(
 
 try {
   if (suite === 'exact') await exact();
+  else if (suite === 'http') await http();
   else await graph(suite as 'ann' | 'scaling');
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`);
@@ -137,6 +148,36 @@ async function exact(): Promise<void> {
   }
   if (writeDocs) {
     writeSection(BENCHMARKS_MD, 'exact', md);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
+async function http(): Promise<void> {
+  const dataset = list(values.datasets)?.[0] ?? 'synth-768';
+  datasetSpec(dataset);
+  const settings = {
+    dataset,
+    base: values.base === undefined ? (quick ? 10_000 : undefined) : int(values.base, 0),
+    queries: int(values.queries, quick ? 200 : 1_000),
+    recipe: list(values['quiver-recipes'])?.[0] ?? 'HNSW16', // the first of the list (its default starts with HNSW16)
+    efs: ints(values.efs, [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]),
+    target: 0.95,
+    concurrency: ints(values.concurrency, [1, 16, 64]),
+    durationSeconds: int(values.duration, quick ? 3 : 10),
+    rounds: int(values.rounds, quick ? 2 : 3),
+    pin: !values['no-pin'],
+  };
+  const res = await runHttp(settings);
+  const machine = machineInfo();
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const md = renderHttp(res, { command, date, quick, machine: `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}` });
+  console.log(`\n${md}`);
+  if (values.json) {
+    writeJson(outFile(values.json), { suite, command, date, machine, quick, settings, ...res });
+    console.log(`raw points: ${outFile(values.json)}`);
+  }
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'http', md);
     console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
   }
 }

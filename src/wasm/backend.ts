@@ -4,9 +4,10 @@
  * access. The module is compiled once; every KernelMemory is its own WebAssembly.Memory with its own
  * instance importing it, so segments grow independently.
  */
+import type { CodeKernel } from '../core/kernels/codes.js';
 import type { KernelBackend, KernelMemory, KernelMetric } from '../core/kernels/kernel.js';
 import { referenceBackend } from '../core/kernels/reference.js';
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import { CODES_SHARED_WASM_BASE64, CODES_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
 
 const PAGE_BYTES = 65536;
 /** wasm32 addresses 4 GiB at most. */
@@ -92,6 +93,52 @@ export function sharedMemorySupported(): boolean {
   }
 }
 
+/** Each code kernel's [range, slots] exports, by name (src/wasm/assembly/codes.ts). */
+type CodeKernels = Record<CodeKernel, [Kernel, Kernel]>;
+
+const CODE_EXPORTS: Record<CodeKernel, string> = {
+  'sq8-l2': 'sq8L2',
+  'sq8-dot': 'sq8Dot',
+  lvq8: 'lvq8',
+  lvq4: 'lvq4',
+  lvq8x8: 'lvq8x8',
+  lvq4x8: 'lvq4x8',
+  hamming: 'hamming',
+  rabitq: 'rabitq',
+  pq8: 'pq8',
+  pq4: 'pq4',
+};
+
+let compiledCodes: WebAssembly.Module | undefined;
+let compiledSharedCodes: WebAssembly.Module | undefined;
+
+/**
+ * The code kernels (quantized rows) are a second module, compiled the first time a memory scores codes.
+ * It is larger than the 4 KiB older Chromium allows for a synchronous main-thread compile: browsers call
+ * precompileCodeKernels() (asynchronous) before opening compressed collections.
+ */
+function codesModule(shared: boolean): WebAssembly.Module {
+  if (shared) {
+    compiledSharedCodes ??= new WebAssembly.Module(decodeBase64(CODES_SHARED_WASM_BASE64));
+    return compiledSharedCodes;
+  }
+  compiledCodes ??= new WebAssembly.Module(decodeBase64(CODES_WASM_BASE64));
+  return compiledCodes;
+}
+
+/** Compiles the code-kernel modules off the main thread's synchronous path (browsers); idempotent. */
+export async function precompileCodeKernels(): Promise<void> {
+  compiledCodes ??= await WebAssembly.compile(decodeBase64(CODES_WASM_BASE64));
+  if (sharedMemorySupported()) compiledSharedCodes ??= await WebAssembly.compile(decodeBase64(CODES_SHARED_WASM_BASE64));
+}
+
+function instantiateCodes(memory: WebAssembly.Memory, shared: boolean): CodeKernels {
+  const exports = new WebAssembly.Instance(codesModule(shared), { env: { memory } }).exports as unknown as Record<string, Kernel>;
+  const table = {} as CodeKernels;
+  for (const [kernel, name] of Object.entries(CODE_EXPORTS) as [CodeKernel, string][]) table[kernel] = [exports[`${name}Range`], exports[`${name}Slots`]];
+  return table;
+}
+
 class WasmMemory implements KernelMemory {
   private readonly memory: WebAssembly.Memory;
   private readonly kernels: KernelExports;
@@ -145,6 +192,19 @@ class WasmMemory implements KernelMemory {
   distanceSlots(metric: KernelMetric, dimension: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void {
     const kernel = metric === 'l2' ? this.kernels.l2Slots : this.kernels.dotSlots;
     kernel(dimension, queryOffset, rowsOffset, strideBytes, slotsOffset, count, outOffset);
+  }
+
+  /** The code kernels' instance over this memory, made on first use. */
+  private codeKernels: CodeKernels | undefined;
+
+  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void {
+    this.codeKernels ??= instantiateCodes(this.memory, this.shareable !== undefined);
+    this.codeKernels[kernel][0](width, queryOffset, rowsOffset, strideBytes, first, count, outOffset);
+  }
+
+  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void {
+    this.codeKernels ??= instantiateCodes(this.memory, this.shareable !== undefined);
+    this.codeKernels[kernel][1](width, queryOffset, rowsOffset, strideBytes, slotsOffset, count, outOffset);
   }
 }
 

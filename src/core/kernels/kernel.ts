@@ -11,6 +11,8 @@
  * Layout rules every caller keeps: offsets and strides are multiples of 16 bytes; a row holds `dimension`
  * float32 values followed by zero padding up to the stride; the prepared query is zero-padded the same way.
  */
+import type { CodeKernel } from './codes.js';
+
 export type KernelMetric = 'l2' | 'dot';
 
 export const KERNEL_ALIGNMENT_BYTES = 16;
@@ -52,6 +54,13 @@ export interface KernelMemory {
     count: number,
     outOffset: number,
   ): void;
+  /**
+   * Quantized rows (core/kernels/codes.ts has every kernel's row and query layout):
+   * out[i] = distance(query block, code row(first + i)), float32 at outOffset.
+   */
+  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void;
+  /** out[i] = distance(query block, code row(slots[i])), slots being u32 at slotsOffset: a graph node's neighbours in one call. */
+  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void;
 }
 
 export interface KernelBackend {

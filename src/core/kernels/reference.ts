@@ -2,6 +2,7 @@
  * The reference kernels: plain TypeScript, the specification the WASM kernels are tested against, and the
  * backend used where WebAssembly SIMD is unavailable. Readability over speed.
  */
+import { type CodeKernel, referenceCodeDistance } from './codes.js';
 import type { KernelBackend, KernelMemory, KernelMetric } from './kernel.js';
 
 const PAGE_BYTES = 65536;
@@ -59,6 +60,24 @@ class ReferenceMemory implements KernelMemory {
     const slots = slotsOffset >> 2;
     for (let i = 0; i < count; i++) {
       f32[out + i] = referenceDistance(metric, f32, f32, q, (rowsOffset + u32[slots + i] * strideBytes) >> 2, dimension);
+    }
+  }
+
+  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void {
+    const f32 = new Float32Array(this.buffer);
+    const out = outOffset >> 2;
+    for (let i = 0; i < count; i++) {
+      f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + (first + i) * strideBytes);
+    }
+  }
+
+  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void {
+    const f32 = new Float32Array(this.buffer);
+    const u32 = new Uint32Array(this.buffer);
+    const out = outOffset >> 2;
+    const slots = slotsOffset >> 2;
+    for (let i = 0; i < count; i++) {
+      f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + u32[slots + i] * strideBytes);
     }
   }
 }

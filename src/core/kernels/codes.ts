@@ -1,0 +1,190 @@
+/**
+ * The code kernels: distances from a prepared query to rows of quantized codes, computed on the codes
+ * directly (codes are unpacked in registers, never decoded to a buffer). This file is the specification:
+ * the byte layout of every kernel's rows and prepared query, and a plain-TypeScript twin of every WASM
+ * kernel in src/wasm/assembly/codes.ts. The quantizers (src/core/quant) write rows and queries in these
+ * layouts; KernelMemory.codeRange / codeSlots score them.
+ *
+ * Every kernel takes (width, query, rows, stride, first-or-slots, count, out) like the float kernels;
+ * `width` is the dimension for SQ8 / LVQ / binary, the rotated dimension D for RaBitQ, and the number of
+ * sub-spaces m for PQ. Offsets are byte offsets into the memory; the query block is 16-byte aligned;
+ * row offsets (rows + slot * stride) are multiples of 4, so each row's float fields are aligned.
+ *
+ * Prepared query block: a 16-byte header of four float32 constants (k0, k1, k2, S), then the payload.
+ * Each kernel's distance is an affine combination of one code-space sum and per-row constants:
+ *
+ *   'sq8-l2'   payload a[pad16(d)] then s[pad16(d)]   row u8 c[pad4(d)]                dist = Σ (a_j − s_j c_j)²
+ *   'sq8-dot'  payload q[pad16(d)]                     row u8 c[pad4(d)]                dist = k0 + k1 Σ q_j c_j
+ *   'lvq8'     payload q[pad16(d)]                     row u8 c[pad4(d)], f32 l, Δ, n1   dist = k0 + k1 (l S + Δ Σ q_j c_j) + k2 n1
+ *   'lvq4'     payload q[pad16(d)]                     row u4 c[8·⌈d/16⌉], f32 l, Δ, n1  same as lvq8
+ *   'lvq8x8'   as lvq8                                 row lvq8 + f32 n2, u8 r[pad4(d)]  dist = k0 + k1 ((l − Δ/2) S + Δ Σ q_j c_j + (Δ/255) Σ q_j r_j) + k2 n2
+ *   'lvq4x8'   as lvq4                                 row lvq4 + f32 n2, u8 r[pad4(d)]  same as lvq8x8
+ *   'hamming'  payload bits[8·⌈d/64⌉]                  row bits[8·⌈d/64⌉]               dist = popcount(query xor row)
+ *   'rabitq'   payload q[D]  (D a multiple of 64)      row bits[D/8], f32 n, α           dist = k0 + k2 n + k1 α (2 Σ_{b_i=1} q_i − S)
+ *   'pq8'      payload lut[m·256]                      row u8 code[pad4(m)]             dist = k0 + Σ_s lut[256 s + code_s]
+ *   'pq4'      payload lut[m·16]                       row u4 code[pad4(⌈m/2⌉)]         dist = k0 + Σ_s lut[16 s + code_s]
+ *
+ * pad4(n) / pad16(n): n rounded up to a multiple of 4 / 16. Code bytes past the dimension are zero, and
+ * the query payload is zero past the dimension, so padding adds exactly 0 to every sum.
+ * u4 codes (LVQ-4): dimension j lives in byte 8·⌊j/16⌋ + (j mod 8), low nibble for (j mod 16) < 8, high
+ * nibble otherwise — a 16-byte load then holds dimensions 0–7 and 16–23 in its low nibbles and 8–15 and
+ * 24–31 in its high nibbles, so unpacking needs no shuffle. u4 codes (PQ-4): sub-space s in byte ⌊s/2⌋,
+ * low nibble for even s. Bits: dimension j is bit (j mod 8) of byte ⌊j/8⌋.
+ * The LVQ row constants follow the codes: l (lower bound), Δ (step), n1 = ‖level-1 reconstruction‖²,
+ * then for two-level rows n2 = ‖two-level reconstruction‖² and the residual codes r.
+ */
+import type { KernelMetric } from './kernel.js';
+
+export type CodeKernel = 'sq8-l2' | 'sq8-dot' | 'lvq8' | 'lvq4' | 'lvq8x8' | 'lvq4x8' | 'hamming' | 'rabitq' | 'pq8' | 'pq4';
+
+export const CODE_KERNELS: readonly CodeKernel[] = ['sq8-l2', 'sq8-dot', 'lvq8', 'lvq4', 'lvq8x8', 'lvq4x8', 'hamming', 'rabitq', 'pq8', 'pq4'];
+
+/** Bytes of the prepared query's header: float32 k0, k1, k2, S. */
+export const CODE_QUERY_HEADER_BYTES = 16;
+
+export function pad4(n: number): number {
+  return Math.ceil(n / 4) * 4;
+}
+
+export function pad16(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}
+
+/** Bytes of d 8-bit codes. */
+export function u8CodeBytes(dimension: number): number {
+  return pad4(dimension);
+}
+
+/** Bytes of d 4-bit LVQ codes (16-dimension groups of 8 bytes). */
+export function u4CodeBytes(dimension: number): number {
+  return 8 * Math.ceil(dimension / 16);
+}
+
+/** Bytes of d bits (whole 64-bit words). */
+export function bitCodeBytes(dimension: number): number {
+  return 8 * Math.ceil(dimension / 64);
+}
+
+/** Bytes of the level-1 codes of an LVQ row (where its constants l, Δ, n1 start). */
+export function lvqLevelOneBytes(bits: 4 | 8, dimension: number): number {
+  return bits === 8 ? u8CodeBytes(dimension) : u4CodeBytes(dimension);
+}
+
+/** Byte offset of u4 LVQ dimension j's byte, and whether it is the high nibble. */
+export function u4Position(j: number): { byte: number; high: boolean } {
+  return { byte: 8 * (j >> 4) + (j & 7), high: (j & 15) >= 8 };
+}
+
+/** Bytes of a prepared query block for a kernel of the given width. */
+export function codeQueryBytes(kernel: CodeKernel, width: number): number {
+  switch (kernel) {
+    case 'sq8-l2':
+      return CODE_QUERY_HEADER_BYTES + 8 * pad16(width);
+    case 'sq8-dot':
+    case 'lvq8':
+    case 'lvq4':
+    case 'lvq8x8':
+    case 'lvq4x8':
+      return CODE_QUERY_HEADER_BYTES + 4 * pad16(width);
+    case 'hamming':
+      return CODE_QUERY_HEADER_BYTES + bitCodeBytes(width);
+    case 'rabitq':
+      return CODE_QUERY_HEADER_BYTES + 4 * width;
+    case 'pq8':
+      return CODE_QUERY_HEADER_BYTES + 4 * 256 * width;
+    case 'pq4':
+      return CODE_QUERY_HEADER_BYTES + 4 * 16 * width;
+  }
+}
+
+/** Header constants the quantizers write for each metric (see the table above). */
+export function affineHeader(metric: KernelMetric): { k1: number; k2: number } {
+  return metric === 'l2' ? { k1: -2, k2: 1 } : { k1: -1, k2: 0 };
+}
+
+/**
+ * The distance from the query block at `query` to the row at `row` (byte offsets into `buffer`), in
+ * float64: the specification every WASM code kernel is tested against (the WASM kernels sum in float32).
+ */
+export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer: ArrayBuffer, query: number, row: number): number {
+  const f32 = new Float32Array(buffer);
+  const u8 = new Uint8Array(buffer);
+  const q = (query + CODE_QUERY_HEADER_BYTES) >> 2;
+  const k0 = f32[query >> 2];
+  const k1 = f32[(query >> 2) + 1];
+  const k2 = f32[(query >> 2) + 2];
+  const S = f32[(query >> 2) + 3];
+  const d = width;
+  switch (kernel) {
+    case 'sq8-l2': {
+      const s = q + pad16(d);
+      let sum = 0;
+      for (let j = 0; j < d; j++) {
+        const diff = f32[q + j] - f32[s + j] * u8[row + j];
+        sum += diff * diff;
+      }
+      return sum;
+    }
+    case 'sq8-dot': {
+      let sum = 0;
+      for (let j = 0; j < d; j++) sum += f32[q + j] * u8[row + j];
+      return k0 + k1 * sum;
+    }
+    case 'lvq8':
+    case 'lvq4':
+    case 'lvq8x8':
+    case 'lvq4x8': {
+      const bits = kernel === 'lvq8' || kernel === 'lvq8x8' ? 8 : 4;
+      const constants = (row + lvqLevelOneBytes(bits, d)) >> 2;
+      const l = f32[constants];
+      const delta = f32[constants + 1];
+      let dot1 = 0;
+      for (let j = 0; j < d; j++) {
+        let c: number;
+        if (bits === 8) c = u8[row + j];
+        else {
+          const { byte, high } = u4Position(j);
+          c = high ? u8[row + byte] >> 4 : u8[row + byte] & 15;
+        }
+        dot1 += f32[q + j] * c;
+      }
+      if (kernel === 'lvq8' || kernel === 'lvq4') return k0 + k1 * (l * S + delta * dot1) + k2 * f32[constants + 2];
+      const residual = (constants << 2) + 16;
+      let dot2 = 0;
+      for (let j = 0; j < d; j++) dot2 += f32[q + j] * u8[residual + j];
+      const step2 = Math.fround(delta / 255);
+      return k0 + k1 * ((l - delta / 2) * S + delta * dot1 + step2 * dot2) + k2 * f32[constants + 3];
+    }
+    case 'hamming': {
+      let count = 0;
+      const bytes = bitCodeBytes(d);
+      for (let i = 0; i < bytes; i++) {
+        let x = u8[query + CODE_QUERY_HEADER_BYTES + i] ^ u8[row + i];
+        while (x !== 0) {
+          count += x & 1;
+          x >>= 1;
+        }
+      }
+      return count;
+    }
+    case 'rabitq': {
+      let selected = 0;
+      for (let i = 0; i < d; i++) if ((u8[row + (i >> 3)] >> (i & 7)) & 1) selected += f32[q + i];
+      const constants = (row + d / 8) >> 2;
+      return k0 + k2 * f32[constants] + k1 * f32[constants + 1] * (2 * selected - S);
+    }
+    case 'pq8': {
+      let sum = 0;
+      for (let s = 0; s < d; s++) sum += f32[q + 256 * s + u8[row + s]];
+      return k0 + sum;
+    }
+    case 'pq4': {
+      let sum = 0;
+      for (let s = 0; s < d; s++) {
+        const byte = u8[row + (s >> 1)];
+        sum += f32[q + 16 * s + (s & 1 ? byte >> 4 : byte & 15)];
+      }
+      return k0 + sum;
+    }
+  }
+}

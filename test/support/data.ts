@@ -70,3 +70,25 @@ export function recallAtK(returned: string[], truth: { key: string; distance: nu
   for (const key of returned.slice(0, k)) if (trueDistanceOf(key) <= threshold + eps) hits++;
   return hits / Math.min(k, truth.length);
 }
+
+/**
+ * Vectors on a noisy low-dimensional subspace, in clusters: x = A z + noise, z drawn around one of
+ * `clusters` centres in R^intrinsic, A a random dimension × intrinsic map. Real embeddings have this
+ * shape (a few dozen effective dimensions spread over hundreds), which is what quantizers are tuned for.
+ */
+export function lowRankVectors(count: number, dimension: number, seed: number, intrinsic = 16, clusters = 32, noise = 0.05): Float32Array[] {
+  const rng = new Prng(seed);
+  const basis = Float32Array.from({ length: dimension * intrinsic }, () => gaussian(rng) / Math.sqrt(intrinsic));
+  const centres = Array.from({ length: clusters }, () => Float64Array.from({ length: intrinsic }, () => gaussian(rng)));
+  return Array.from({ length: count }, () => {
+    const centre = centres[rng.int(clusters)];
+    const z = Float64Array.from(centre, (c) => c + 0.5 * gaussian(rng));
+    const x = new Float32Array(dimension);
+    for (let i = 0; i < dimension; i++) {
+      let sum = 0;
+      for (let k = 0; k < intrinsic; k++) sum += basis[i * intrinsic + k] * z[k];
+      x[i] = sum + noise * gaussian(rng);
+    }
+    return x;
+  });
+}

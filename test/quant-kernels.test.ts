@@ -1,0 +1,120 @@
+/**
+ * Every code kernel (src/wasm/assembly/codes.ts) against its TypeScript twin (src/core/kernels/codes.ts):
+ * real quantizers train on random data, encode rows into a WASM memory and a reference memory with the
+ * same layout, and both score the same prepared queries, by range and by slot list, at the traversal
+ * level and with every level (two-level LVQ).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { CODE_KERNELS, type CodeKernel, CODE_QUERY_HEADER_BYTES, lvqLevelOneBytes, referenceCodeDistance } from '../src/core/kernels/codes.js';
+import type { KernelMetric } from '../src/core/kernels/kernel.js';
+import { referenceBackend } from '../src/core/kernels/reference.js';
+import { Prng } from '../src/core/lib/prng.js';
+import { CodeArena, createQuantizer, type Quantizer } from '../src/core/quant/index.js';
+import { createWasmBackend } from '../src/wasm/backend.js';
+import { gaussian } from './support/data.js';
+
+const wasm = createWasmBackend();
+
+const NAMES = ['sq8', 'lvq8', 'lvq4', 'lvq4x8', 'lvq8x8', 'binary', 'rabitq', 'pq', 'pq4'] as const;
+
+/**
+ * Σ of the absolute values of every term the kernel adds (its twin run on |query block| and |row
+ * constants|): float32 summation error is a small multiple of this.
+ */
+function magnitude(kernel: CodeKernel, quantizer: Quantizer, buffer: ArrayBuffer, query: number, row: number): number {
+  const copy = new ArrayBuffer(quantizer.queryBytes + quantizer.codeBytes + 16);
+  const bytes = new Uint8Array(copy);
+  bytes.set(new Uint8Array(buffer, query, quantizer.queryBytes), 0);
+  const rowAt = quantizer.queryBytes;
+  bytes.set(new Uint8Array(buffer, row, quantizer.codeBytes), rowAt);
+  const f32 = new Float32Array(copy);
+  if (kernel !== 'hamming') for (let i = 0; i < quantizer.queryBytes / 4; i++) f32[i] = Math.abs(f32[i]);
+  const absAt = (byte: number, n: number) => {
+    for (let i = 0; i < n; i++) f32[(byte >> 2) + i] = Math.abs(f32[(byte >> 2) + i]);
+  };
+  if (kernel.startsWith('lvq')) absAt(rowAt + lvqLevelOneBytes(kernel.startsWith('lvq8') ? 8 : 4, quantizer.dimension), 4);
+  if (kernel === 'rabitq') absAt(rowAt + quantizer.kernelWidth / 8, 2);
+  return referenceCodeDistance(kernel, quantizer.kernelWidth, copy, 0, rowAt);
+}
+
+function makeQuantizer(name: (typeof NAMES)[number], dimension: number, seed: number): Quantizer {
+  if (name === 'pq') return createQuantizer(`pq${Math.max(1, dimension >> 2)}x8`, dimension, { seed, iterations: 2 });
+  if (name === 'pq4') return createQuantizer(`pq${dimension}x4`, dimension, { seed, iterations: 2 });
+  return createQuantizer(name, dimension, { seed });
+}
+
+const scenario = fc.record({
+  name: fc.constantFrom(...NAMES),
+  // Non-multiples of 4, 16 and 64 included: every tail path of the kernels.
+  dimension: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 300 })),
+  rows: fc.integer({ min: 1, max: 20 }),
+  slots: fc.array(fc.nat(), { maxLength: 24 }),
+  scale: fc.constantFrom(1e-3, 1, 1e3),
+  offset: fc.constantFrom(0, 5, -40),
+  seed: fc.integer({ min: 0, max: 0x7fffffff }),
+  metric: fc.constantFrom<KernelMetric>('l2', 'dot'),
+});
+
+test('every code kernel matches its TypeScript twin (range and slot lists, both levels)', () => {
+  const covered = new Set<CodeKernel>();
+  fc.assert(
+    fc.property(scenario, ({ name, dimension, rows, slots, scale, offset, seed, metric }) => {
+      const rng = new Prng(seed);
+      const quantizer = makeQuantizer(name, dimension, seed);
+      const sampleRows = Math.max(quantizer.minTrainingRows, 8);
+      const sample = Float32Array.from({ length: sampleRows * dimension }, () => offset + scale * gaussian(rng));
+      quantizer.train(sample, sampleRows);
+      const a = new CodeArena(wasm, quantizer, 2, 1 << 24);
+      const b = new CodeArena(referenceBackend, quantizer, 2, 1 << 24);
+      for (let r = 0; r < rows; r++) {
+        // Every third row is constant (a zero LVQ step), the rest drawn like the sample.
+        const constant = r % 3 === 2;
+        const v = Float32Array.from({ length: dimension }, () => (constant ? offset : offset + scale * gaussian(rng)));
+        a.append(v);
+        b.append(v);
+      }
+      const query = Float32Array.from({ length: dimension }, () => offset + scale * gaussian(rng));
+      a.setQuery(query);
+      b.setQuery(query);
+      const list = Uint32Array.from(slots, (s) => s % rows);
+      for (const rerank of [false, true]) {
+        const kernel = rerank ? quantizer.rerankKernel(metric) : quantizer.kernel(metric);
+        covered.add(kernel);
+        const fast = (rerank ? a.rerankRange(metric, 0, rows) : a.distancesRange(metric, 0, rows)).slice();
+        const spec = (rerank ? b.rerankRange(metric, 0, rows) : b.distancesRange(metric, 0, rows)).slice();
+        const fastSlots = (rerank ? a.rerankOf(metric, list) : a.distancesOf(metric, list)).slice();
+        const specSlots = (rerank ? b.rerankOf(metric, list) : b.distancesOf(metric, list)).slice();
+        const queryAt = metric === 'l2' ? 0 : quantizer.queryBytes;
+        const buffer = (a as unknown as { memory: { buffer: ArrayBuffer } }).memory.buffer;
+        const rowsAt = 2 * quantizer.queryBytes;
+        const allowed = (row: number) => 2e-6 * Math.sqrt(dimension) * magnitude(kernel, quantizer, buffer, queryAt, rowsAt + row * quantizer.codeBytes) + 1e-30;
+        for (let r = 0; r < rows; r++) {
+          const limit = allowed(r);
+          assert.ok(Math.abs(fast[r] - spec[r]) <= limit, `${name} ${kernel} d=${dimension} row ${r}: wasm ${fast[r]}, reference ${spec[r]} (allowed ${limit})`);
+        }
+        for (let i = 0; i < list.length; i++) {
+          assert.equal(fastSlots[i], fast[list[i]], `${kernel}: slot ${list[i]} scores the same by list and by range`);
+          assert.ok(Math.abs(specSlots[i] - spec[list[i]]) <= allowed(list[i]));
+        }
+      }
+    }),
+    { numRuns: 250 },
+  );
+  assert.deepEqual([...covered].sort(), [...CODE_KERNELS].sort(), 'the runs covered every kernel');
+});
+
+test('the twin reads exactly the documented bytes: a query header and payload, a row', () => {
+  // A hand-made LVQ-8 row of dimension 3: codes 0, 10, 255, l = -1, Δ = 0.5, n1 = 7.
+  const buffer = new ArrayBuffer(256);
+  const f32 = new Float32Array(buffer);
+  const u8 = new Uint8Array(buffer);
+  f32.set([100, -1, 0, 6], 0); // k0, k1, k2, S
+  f32.set([1, 2, 3], CODE_QUERY_HEADER_BYTES / 4);
+  const row = 128;
+  u8.set([0, 10, 255, 0], row);
+  f32.set([-1, 0.5, 7], (row + 4) / 4);
+  // ⟨q, x̂'⟩ = l·S + Δ·(1·0 + 2·10 + 3·255) = −6 + 0.5·785
+  assert.equal(referenceCodeDistance('lvq8', 3, buffer, 0, row), 100 - (-6 + 0.5 * 785));
+});

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CODE_KERNELS, type CodeKernel, CODE_QUERY_HEADER_BYTES, lvqLevelOneBytes, referenceCodeDistance } from '../src/core/kernels/codes.js';
+import { CODE_KERNELS, type CodeKernel, CODE_QUERY_HEADER_BYTES, integerPayloadOffset, lvqLevelOneBytes, referenceCodeDistance, u8CodeBytes } from '../src/core/kernels/codes.js';
 import type { KernelMetric } from '../src/core/kernels/kernel.js';
 import { referenceBackend } from '../src/core/kernels/reference.js';
 import { Prng } from '../src/core/lib/prng.js';
@@ -30,12 +30,20 @@ function magnitude(kernel: CodeKernel, quantizer: Quantizer, buffer: ArrayBuffer
   const rowAt = quantizer.queryBytes;
   bytes.set(new Uint8Array(buffer, row, quantizer.codeBytes), rowAt);
   const f32 = new Float32Array(copy);
-  if (kernel !== 'hamming') for (let i = 0; i < quantizer.queryBytes / 4; i++) f32[i] = Math.abs(f32[i]);
+  // Float constants and payload, then (sq8, lvq) the int16 payload.
+  const integer = kernel === 'sq8' || kernel.startsWith('lvq');
+  const floatsEnd = integer ? integerPayloadOffset(quantizer.dimension) : kernel === 'hamming' ? 0 : quantizer.queryBytes;
+  for (let i = 0; i < floatsEnd / 4; i++) f32[i] = Math.abs(f32[i]);
+  if (integer) {
+    const i16 = new Int16Array(copy, floatsEnd, (quantizer.queryBytes - floatsEnd) / 2);
+    for (let i = 0; i < i16.length; i++) i16[i] = Math.abs(i16[i]);
+  }
   const absAt = (byte: number, n: number) => {
     for (let i = 0; i < n; i++) f32[(byte >> 2) + i] = Math.abs(f32[(byte >> 2) + i]);
   };
   if (kernel.startsWith('lvq')) absAt(rowAt + lvqLevelOneBytes(kernel.startsWith('lvq8') ? 8 : 4, quantizer.dimension), 4);
   if (kernel === 'rabitq') absAt(rowAt + quantizer.kernelWidth / 8, 2);
+  if (kernel === 'sq8') absAt(rowAt + u8CodeBytes(quantizer.dimension), 1);
   return referenceCodeDistance(kernel, quantizer.kernelWidth, copy, 0, rowAt);
 }
 
@@ -105,16 +113,21 @@ test('every code kernel matches its TypeScript twin (range and slot lists, both 
   assert.deepEqual([...covered].sort(), [...CODE_KERNELS].sort(), 'the runs covered every kernel');
 });
 
-test('the twin reads exactly the documented bytes: a query header and payload, a row', () => {
+test('the twin reads exactly the documented bytes: a query header and payloads, a row', () => {
   // A hand-made LVQ-8 row of dimension 3: codes 0, 10, 255, l = -1, Δ = 0.5, n1 = 7.
   const buffer = new ArrayBuffer(256);
   const f32 = new Float32Array(buffer);
   const u8 = new Uint8Array(buffer);
-  f32.set([100, -1, 0, 6], 0); // k0, k1, k2, S
-  f32.set([1, 2, 3], CODE_QUERY_HEADER_BYTES / 4);
-  const row = 128;
+  f32.set([100, -1, 0, 6, 0.5], 0); // k0, k1, k2, S, σ
+  f32.set([1, 2, 3], CODE_QUERY_HEADER_BYTES / 4); // float payload (re-ranking kernels)
+  new Int16Array(buffer, integerPayloadOffset(3), 3).set([2, 4, 6]); // int16 payload: q = σ · qi
+  const row = 192;
   u8.set([0, 10, 255, 0], row);
   f32.set([-1, 0.5, 7], (row + 4) / 4);
-  // ⟨q, x̂'⟩ = l·S + Δ·(1·0 + 2·10 + 3·255) = −6 + 0.5·785
-  assert.equal(referenceCodeDistance('lvq8', 3, buffer, 0, row), 100 - (-6 + 0.5 * 785));
+  // ⟨q, x̂'⟩ = l·S + Δ·σ·(2·0 + 4·10 + 6·255) = −6 + 0.5·0.5·1570
+  assert.equal(referenceCodeDistance('lvq8', 3, buffer, 0, row), 100 - (-6 + 0.25 * 1570));
+  const memory = wasm.createMemory(256, 256);
+  new Uint8Array(memory.buffer).set(new Uint8Array(buffer));
+  memory.codeRange('lvq8', 3, 0, row, 16, 0, 1, 240);
+  assert.equal(new Float32Array(memory.buffer)[60], 100 - (-6 + 0.25 * 1570));
 });

@@ -97,8 +97,7 @@ export function sharedMemorySupported(): boolean {
 type CodeKernels = Record<CodeKernel, [Kernel, Kernel]>;
 
 const CODE_EXPORTS: Record<CodeKernel, string> = {
-  'sq8-l2': 'sq8L2',
-  'sq8-dot': 'sq8Dot',
+  sq8: 'sq8',
   lvq8: 'lvq8',
   lvq4: 'lvq4',
   lvq8x8: 'lvq8x8',

@@ -10,13 +10,13 @@
  * sub-spaces m for PQ. Offsets are byte offsets into the memory; the query block is 16-byte aligned;
  * row offsets (rows + slot * stride) are multiples of 4, so each row's float fields are aligned.
  *
- * Prepared query block: a 16-byte header of four float32 constants (k0, k1, k2, S), then the payload.
- * Each kernel's distance is an affine combination of one code-space sum and per-row constants:
+ * Prepared query block: a 32-byte header of float32 constants (k0, k1, k2, S, σ, then three zeros), then
+ * the payload. Each kernel's distance is an affine combination of one code-space sum and per-row
+ * constants:
  *
- *   'sq8-l2'   payload a[pad16(d)] then s[pad16(d)]   row u8 c[pad4(d)]                dist = Σ (a_j − s_j c_j)²
- *   'sq8-dot'  payload q[pad16(d)]                     row u8 c[pad4(d)]                dist = k0 + k1 Σ q_j c_j
- *   'lvq8'     payload q[pad16(d)]                     row u8 c[pad4(d)], f32 l, Δ, n1   dist = k0 + k1 (l S + Δ Σ q_j c_j) + k2 n1
- *   'lvq4'     payload q[pad16(d)]                     row u4 c[8·⌈d/16⌉], f32 l, Δ, n1  same as lvq8
+ *   'sq8'      payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 R          dist = k0 + k1 σ Σ qi_j c_j + k2 R
+ *   'lvq8'     payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 l, Δ, n1   dist = k0 + k1 (l S + Δ σ Σ qi_j c_j) + k2 n1
+ *   'lvq4'     payload q[pad16(d)], i16 qi[pad16(d)]   row u4 c[8·⌈d/16⌉], f32 l, Δ, n1  same as lvq8
  *   'lvq8x8'   as lvq8                                 row lvq8 + f32 n2, u8 r[pad4(d)]  dist = k0 + k1 ((l − Δ/2) S + Δ Σ q_j c_j + (Δ/255) Σ q_j r_j) + k2 n2
  *   'lvq4x8'   as lvq4                                 row lvq4 + f32 n2, u8 r[pad4(d)]  same as lvq8x8
  *   'hamming'  payload bits[8·⌈d/64⌉]                  row bits[8·⌈d/64⌉]               dist = popcount(query xor row)
@@ -24,23 +24,39 @@
  *   'pq8'      payload lut[m·256]                      row u8 code[pad4(m)]             dist = k0 + Σ_s lut[256 s + code_s]
  *   'pq4'      payload lut[m·16]                       row u4 code[pad4(⌈m/2⌉)]         dist = k0 + Σ_s lut[16 s + code_s]
  *
+ * Integer query (sq8, lvq8, lvq4): the traversal kernels multiply codes with qi, the float payload q
+ * rounded to int16 at scale σ (q_j ≈ σ qi_j), by i32x4.dot_i16x8_s: integer products are exact and
+ * need no u8 -> f32 conversion, which is what bounds a float kernel. σ is chosen so that
+ * |qi_j| ≤ 32767 and (2^bits − 1) Σ |qi_j| < 2^31 (no int32 sum can overflow); the rounding moves
+ * each q_j by at most σ/2 ≈ max|q| / 65534, far below the codes' own step. Two-level kernels re-rank with
+ * the float payload.
+ *
  * pad4(n) / pad16(n): n rounded up to a multiple of 4 / 16. Code bytes past the dimension are zero, and
  * the query payload is zero past the dimension, so padding adds exactly 0 to every sum.
  * u4 codes (LVQ-4): dimension j lives in byte 8·⌊j/16⌋ + (j mod 8), low nibble for (j mod 16) < 8, high
  * nibble otherwise — a 16-byte load then holds dimensions 0–7 and 16–23 in its low nibbles and 8–15 and
  * 24–31 in its high nibbles, so unpacking needs no shuffle. u4 codes (PQ-4): sub-space s in byte ⌊s/2⌋,
  * low nibble for even s. Bits: dimension j is bit (j mod 8) of byte ⌊j/8⌋.
+ * The SQ8 row constant R = Σ_j (s_j c_j)² follows the codes (‖x̂ − lo‖² for the l2 expansion).
  * The LVQ row constants follow the codes: l (lower bound), Δ (step), n1 = ‖level-1 reconstruction‖²,
  * then for two-level rows n2 = ‖two-level reconstruction‖² and the residual codes r.
  */
 import type { KernelMetric } from './kernel.js';
 
-export type CodeKernel = 'sq8-l2' | 'sq8-dot' | 'lvq8' | 'lvq4' | 'lvq8x8' | 'lvq4x8' | 'hamming' | 'rabitq' | 'pq8' | 'pq4';
+export type CodeKernel = 'sq8' | 'lvq8' | 'lvq4' | 'lvq8x8' | 'lvq4x8' | 'hamming' | 'rabitq' | 'pq8' | 'pq4';
 
-export const CODE_KERNELS: readonly CodeKernel[] = ['sq8-l2', 'sq8-dot', 'lvq8', 'lvq4', 'lvq8x8', 'lvq4x8', 'hamming', 'rabitq', 'pq8', 'pq4'];
+export const CODE_KERNELS: readonly CodeKernel[] = ['sq8', 'lvq8', 'lvq4', 'lvq8x8', 'lvq4x8', 'hamming', 'rabitq', 'pq8', 'pq4'];
 
-/** Bytes of the prepared query's header: float32 k0, k1, k2, S. */
-export const CODE_QUERY_HEADER_BYTES = 16;
+/** Bytes of the prepared query's header: float32 k0, k1, k2, S, σ and three zeros. */
+export const CODE_QUERY_HEADER_BYTES = 32;
+
+/** Index of the payload's first float in a query block's float32 view. */
+export const CODE_QUERY_PAYLOAD = CODE_QUERY_HEADER_BYTES / 4;
+
+/** Byte offset of the int16 payload qi in an sq8 / lvq query block. */
+export function integerPayloadOffset(dimension: number): number {
+  return CODE_QUERY_HEADER_BYTES + 4 * pad16(dimension);
+}
 
 export function pad4(n: number): number {
   return Math.ceil(n / 4) * 4;
@@ -78,14 +94,12 @@ export function u4Position(j: number): { byte: number; high: boolean } {
 /** Bytes of a prepared query block for a kernel of the given width. */
 export function codeQueryBytes(kernel: CodeKernel, width: number): number {
   switch (kernel) {
-    case 'sq8-l2':
-      return CODE_QUERY_HEADER_BYTES + 8 * pad16(width);
-    case 'sq8-dot':
+    case 'sq8':
     case 'lvq8':
     case 'lvq4':
     case 'lvq8x8':
     case 'lvq4x8':
-      return CODE_QUERY_HEADER_BYTES + 4 * pad16(width);
+      return CODE_QUERY_HEADER_BYTES + 6 * pad16(width);
     case 'hamming':
       return CODE_QUERY_HEADER_BYTES + bitCodeBytes(width);
     case 'rabitq':
@@ -95,6 +109,30 @@ export function codeQueryBytes(kernel: CodeKernel, width: number): number {
     case 'pq4':
       return CODE_QUERY_HEADER_BYTES + 4 * 16 * width;
   }
+}
+
+/**
+ * Writes the int16 payload qi and its scale σ from the float payload of a query block (`view` its float32
+ * view), for codes of at most `codeMax`: the rules in the comment at the top.
+ */
+export function writeIntegerPayload(view: Float32Array, dimension: number, codeMax: number): void {
+  const q = view.subarray(CODE_QUERY_PAYLOAD, CODE_QUERY_PAYLOAD + dimension);
+  let largest = 0;
+  let total = 0;
+  for (let j = 0; j < dimension; j++) {
+    const a = Math.abs(q[j]);
+    if (a > largest) largest = a;
+    total += a;
+  }
+  // Rounding adds at most 1/2 per coordinate to Σ|qi|: leave room for it below 2^31.
+  const room = 2 ** 31 - 1 - codeMax * (dimension / 2 + 1);
+  // Rounded up to float32 (a relative nudge larger than float32's rounding), so the bounds still hold.
+  const scale = Math.fround(Math.max(largest / 32767, (total * codeMax) / room) * (1 + 2 ** -20));
+  const qi = new Int16Array(view.buffer, view.byteOffset + integerPayloadOffset(dimension), pad16(dimension));
+  qi.fill(0);
+  view[4] = scale;
+  if (scale === 0) return;
+  for (let j = 0; j < dimension; j++) qi[j] = Math.max(-32767, Math.min(32767, Math.round(q[j] / scale)));
 }
 
 /** Header constants the quantizers write for each metric (see the table above). */
@@ -109,26 +147,20 @@ export function affineHeader(metric: KernelMetric): { k1: number; k2: number } {
 export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer: ArrayBuffer, query: number, row: number): number {
   const f32 = new Float32Array(buffer);
   const u8 = new Uint8Array(buffer);
+  const i16 = new Int16Array(buffer);
   const q = (query + CODE_QUERY_HEADER_BYTES) >> 2;
   const k0 = f32[query >> 2];
   const k1 = f32[(query >> 2) + 1];
   const k2 = f32[(query >> 2) + 2];
   const S = f32[(query >> 2) + 3];
+  const scale = f32[(query >> 2) + 4];
+  const qi = (query + integerPayloadOffset(width)) >> 1;
   const d = width;
   switch (kernel) {
-    case 'sq8-l2': {
-      const s = q + pad16(d);
+    case 'sq8': {
       let sum = 0;
-      for (let j = 0; j < d; j++) {
-        const diff = f32[q + j] - f32[s + j] * u8[row + j];
-        sum += diff * diff;
-      }
-      return sum;
-    }
-    case 'sq8-dot': {
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += f32[q + j] * u8[row + j];
-      return k0 + k1 * sum;
+      for (let j = 0; j < d; j++) sum += i16[qi + j] * u8[row + j];
+      return k0 + k1 * scale * sum + k2 * f32[(row + u8CodeBytes(d)) >> 2];
     }
     case 'lvq8':
     case 'lvq4':
@@ -138,6 +170,7 @@ export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer:
       const constants = (row + lvqLevelOneBytes(bits, d)) >> 2;
       const l = f32[constants];
       const delta = f32[constants + 1];
+      const traversal = kernel === 'lvq8' || kernel === 'lvq4';
       let dot1 = 0;
       for (let j = 0; j < d; j++) {
         let c: number;
@@ -146,9 +179,9 @@ export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer:
           const { byte, high } = u4Position(j);
           c = high ? u8[row + byte] >> 4 : u8[row + byte] & 15;
         }
-        dot1 += f32[q + j] * c;
+        dot1 += (traversal ? i16[qi + j] : f32[q + j]) * c;
       }
-      if (kernel === 'lvq8' || kernel === 'lvq4') return k0 + k1 * (l * S + delta * dot1) + k2 * f32[constants + 2];
+      if (traversal) return k0 + k1 * (l * S + delta * scale * dot1) + k2 * f32[constants + 2];
       const residual = (constants << 2) + 16;
       let dot2 = 0;
       for (let j = 0; j < d; j++) dot2 += f32[q + j] * u8[residual + j];

@@ -21,7 +21,7 @@
  * LVQ-4 8⌈d/16⌉ + 12, LVQ-8x8 2·pad4(d) + 16, LVQ-4x8 8⌈d/16⌉ + pad4(d) + 16.
  */
 import { assert } from '../lib/assert.js';
-import { type CodeKernel, codeQueryBytes, lvqLevelOneBytes, u4Position, u8CodeBytes } from '../kernels/codes.js';
+import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, lvqLevelOneBytes, u4Position, u8CodeBytes, writeIntegerPayload } from '../kernels/codes.js';
 import { type KernelMetric, alignUp } from '../kernels/kernel.js';
 import { ParamWriter, writeParamHeader } from './params.js';
 import {
@@ -191,11 +191,12 @@ export class LvqQuantizer implements Quantizer {
     let k0 = 0;
     for (let j = 0; j < this.dimension; j++) {
       const v = Math.fround(metric === 'l2' ? query[j] - mean[j] : query[j]);
-      view[4 + j] = v;
+      view[CODE_QUERY_PAYLOAD + j] = v;
       sum += v;
       k0 += metric === 'l2' ? v * v : -query[j] * mean[j];
     }
     writeHeader(view, k0, metric === 'l2' ? -2 : -1, metric === 'l2' ? 1 : 0, sum);
+    writeIntegerPayload(view, this.dimension, this.levels);
   }
 
   serialize(): Uint8Array {

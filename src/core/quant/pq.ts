@@ -14,7 +14,7 @@
 import { QuiverError } from '../errors.js';
 import { assert } from '../lib/assert.js';
 import { Prng } from '../lib/prng.js';
-import { type CodeKernel, codeQueryBytes, pad4 } from '../kernels/codes.js';
+import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, pad4 } from '../kernels/codes.js';
 import { type KernelBackend, type KernelMetric, alignUp } from '../kernels/kernel.js';
 import { CodebookSearch, KernelRows, argmin, kmeans } from './kmeans.js';
 import { ParamWriter, writeParamHeader } from './params.js';
@@ -192,7 +192,7 @@ export class PqQuantizer implements Quantizer {
     const centroids = this.centroids;
     assert(centroids !== null, `${this.name} must be trained before it scores`);
     const view = queryView(buffer, offset, this.queryBytes);
-    let at = 4;
+    let at = CODE_QUERY_PAYLOAD;
     for (let s = 0; s < this.m; s++) {
       const start = this.starts[s];
       const dim = this.starts[s + 1] - start;

@@ -119,7 +119,7 @@ export function queryView(buffer: ArrayBuffer, offset: number, bytes: number): F
   return view;
 }
 
-/** Writes the query header (k0, k1, k2, S). */
+/** Writes the query header (k0, k1, k2, S); σ is writeIntegerPayload's. */
 export function writeHeader(view: Float32Array, k0: number, k1: number, k2: number, sum: number): void {
   view[0] = k0;
   view[1] = k1;

@@ -19,7 +19,7 @@
  * Row: D/8 + 8 bytes.
  */
 import { assert } from '../lib/assert.js';
-import { type CodeKernel, codeQueryBytes } from '../kernels/codes.js';
+import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes } from '../kernels/codes.js';
 import { type KernelMetric, alignUp } from '../kernels/kernel.js';
 import { ParamWriter, writeParamHeader } from './params.js';
 import { type Quantizer, type ReconstructionBound, QUANTIZER_KINDS, checkTrainingSample, encodeRows, meanOf, queryView, writeHeader } from './quantizer.js';
@@ -157,8 +157,8 @@ export class RabitqQuantizer implements Quantizer {
     this.rotation.rotate(z);
     let sum = 0;
     for (let i = 0; i < this.size; i++) {
-      view[4 + i] = z[i];
-      sum += view[4 + i];
+      view[CODE_QUERY_PAYLOAD + i] = z[i];
+      sum += view[CODE_QUERY_PAYLOAD + i];
     }
     writeHeader(view, k0, metric === 'l2' ? -2 : -1, metric === 'l2' ? 1 : 0, sum);
   }

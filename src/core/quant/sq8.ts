@@ -1,17 +1,18 @@
 /**
  * SQ8: per-dimension scalar quantization to 8 bits. Training keeps each dimension's lower bound lo_j and
  * step s_j = (max_j − lo_j) / 255 over the sample; a vector is stored as c_j = round((x_j − lo_j) / s_j)
- * clamped to [0, 255], reconstructed as x̂_j = lo_j + s_j c_j. The row is the codes alone (pad4(d) bytes):
+ * clamped to [0, 255], reconstructed as x̂_j = lo_j + s_j c_j. The row is the codes and one float32,
+ * R = Σ (s_j c_j)² (pad4(d) + 4 bytes), so both metrics are one integer dot product ('sq8' kernel):
  *
- *   l2:  Σ (a_j − s_j c_j)²  with a = q − lo in the query block ('sq8-l2')
- *   dot: −⟨q, lo⟩ − Σ (q_j s_j) c_j                              ('sq8-dot')
+ *   l2:  ‖q − x̂‖² = ‖a‖² − 2 Σ (a_j s_j) c_j + R,  a = q − lo
+ *   dot: −⟨q, x̂⟩ = −⟨q, lo⟩ − Σ (q_j s_j) c_j
  *
  * Error bound: |x_j − x̂_j| ≤ s_j / 2 when x_j lies in the trained range [lo_j, lo_j + 255 s_j], plus the
  * distance to that range when it does not (values outside are clamped). lo is rounded down and s up to
  * float32 so the trained range covers every training value.
  */
 import { assert } from '../lib/assert.js';
-import { type CodeKernel, codeQueryBytes, pad16, u8CodeBytes } from '../kernels/codes.js';
+import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, u8CodeBytes, writeIntegerPayload } from '../kernels/codes.js';
 import { type KernelMetric, alignUp } from '../kernels/kernel.js';
 import { ParamWriter, writeParamHeader } from './params.js';
 import {
@@ -39,10 +40,9 @@ export class Sq8Quantizer implements Quantizer {
 
   constructor(dimension: number, lower?: Float32Array, step?: Float32Array) {
     this.dimension = dimension;
-    this.codeBytes = u8CodeBytes(dimension);
+    this.codeBytes = u8CodeBytes(dimension) + 4;
     this.kernelWidth = dimension;
-    // One block size for both metrics: the l2 block (two payloads) is the larger.
-    this.queryBytes = alignUp(codeQueryBytes('sq8-l2', dimension));
+    this.queryBytes = alignUp(codeQueryBytes('sq8', dimension));
     if (lower && step) {
       this.lower = lower;
       this.step = step;
@@ -53,13 +53,12 @@ export class Sq8Quantizer implements Quantizer {
     return this.lower !== null;
   }
 
-  /** SQ8 scores l2 and dot with different kernels over the same rows. */
-  kernel(metric: KernelMetric): CodeKernel {
-    return metric === 'l2' ? 'sq8-l2' : 'sq8-dot';
+  kernel(): CodeKernel {
+    return 'sq8';
   }
 
-  rerankKernel(metric: KernelMetric): CodeKernel {
-    return this.kernel(metric);
+  rerankKernel(): CodeKernel {
+    return 'sq8';
   }
 
   train(sample: Float32Array, rows: number): void {
@@ -92,9 +91,13 @@ export class Sq8Quantizer implements Quantizer {
     const { lower, step } = this;
     assert(lower !== null && step !== null, 'sq8 must be trained before it encodes');
     out.fill(0, offset, offset + this.codeBytes);
+    let rest = 0;
     for (let j = 0; j < this.dimension; j++) {
-      out[offset + j] = step[j] > 0 ? Math.min(255, Math.max(0, Math.round((vector[at + j] - lower[j]) / step[j]))) : 0;
+      const c = step[j] > 0 ? Math.min(255, Math.max(0, Math.round((vector[at + j] - lower[j]) / step[j]))) : 0;
+      out[offset + j] = c;
+      rest += (step[j] * c) ** 2;
     }
+    new DataView(out.buffer, out.byteOffset).setFloat32(offset + u8CodeBytes(this.dimension), rest, true);
   }
 
   decode(codes: Uint8Array, offset: number, out: Float32Array, outOffset = 0): void {
@@ -118,21 +121,15 @@ export class Sq8Quantizer implements Quantizer {
     const { lower, step } = this;
     assert(lower !== null && step !== null, 'sq8 must be trained before it scores');
     const view = queryView(buffer, offset, this.queryBytes);
-    const d = this.dimension;
-    if (metric === 'l2') {
-      const scales = 4 + pad16(d);
-      for (let j = 0; j < d; j++) {
-        view[4 + j] = query[j] - lower[j];
-        view[scales + j] = step[j];
-      }
-      return;
-    }
     let k0 = 0;
-    for (let j = 0; j < d; j++) {
-      view[4 + j] = query[j] * step[j];
-      k0 -= query[j] * lower[j];
+    for (let j = 0; j < this.dimension; j++) {
+      // l2 expands around lo: a = q − lo; dot takes q itself.
+      const a = metric === 'l2' ? query[j] - lower[j] : query[j];
+      view[CODE_QUERY_PAYLOAD + j] = a * step[j];
+      k0 += metric === 'l2' ? a * a : -query[j] * lower[j];
     }
-    writeHeader(view, k0, -1, 0, 0);
+    writeHeader(view, k0, metric === 'l2' ? -2 : -1, metric === 'l2' ? 1 : 0, 0);
+    writeIntegerPayload(view, this.dimension, 255);
   }
 
   serialize(): Uint8Array {

@@ -3,15 +3,19 @@
 // for it). Row and query layouts, and the TypeScript twin of every kernel, are in
 // src/core/kernels/codes.ts: that file is the specification, this one the fast path.
 //
-// Codes are unpacked in registers (u8 -> u16 -> u32 -> f32, nibbles by mask and shift, bits by lane
-// masks) and multiplied with the float32 query: nothing is decoded to memory. Code bytes are read in
+// Codes are unpacked in registers (u8 -> i16 for the integer kernels, u8 -> f32 for the float ones,
+// nibbles by mask and shift, bits by lane masks): nothing is decoded to memory. Code bytes are read in
 // whole 16-byte loads, then an 8-byte and a 4-byte tail load (load64_zero / load32_zero), so a kernel
 // reads exactly the row's code bytes and never past the end of the memory.
 //
+// The traversal kernels (sq8, lvq8, lvq4) multiply codes with the int16 query by i32x4.dot_i16x8_s:
+// measured on 768-d rows, the float form (four conversions u8 -> f32 per 16 codes) was compute-bound at
+// about the cost of a float32 row, the integer form needs less than half the instructions. Their slot
+// kernels score four rows per pass, like the float kernels, so four rows' cache misses overlap.
+//
 // `kind` is a literal at every exported entry point, so after inlining -O3 folds the dispatch away.
 
-const SQ8_L2 = 0;
-const SQ8_DOT = 1;
+const SQ8 = 1;
 const LVQ8 = 2;
 const LVQ4 = 3;
 const LVQ8X8 = 4;
@@ -21,8 +25,8 @@ const RABITQ = 7;
 const PQ8 = 8;
 const PQ4 = 9;
 
-/** Bytes of the prepared query's header (float32 k0, k1, k2, S). */
-const HEADER: usize = 16;
+/** Bytes of the prepared query's header (float32 k0, k1, k2, S, σ, three zeros). */
+const HEADER: usize = 32;
 
 @inline function pad4(n: usize): usize {
   return (n + 3) & ~(<usize>3);
@@ -125,41 +129,149 @@ const HEADER: usize = 16;
   return lanes(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
 }
 
-/** Σ (a_j − s_j c_j)² over `bytes` u8 codes; s follows a in the query payload. */
-@inline function l2U8(a: usize, s: usize, c: usize, bytes: usize): f32 {
-  let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+/** Σ qi_j c_j (int16 query, u8 codes) over `bytes` codes (a multiple of 4; qi zero-padded to 16). */
+@inline function idotU8(q: usize, c: usize, bytes: usize): i32 {
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
   const end16 = c + (bytes & ~(<usize>15));
   while (c < end16) {
     const v = v128.load(c);
-    const lo = i16x8.extend_low_i8x16_u(v);
-    const hi = i16x8.extend_high_i8x16_u(v);
-    const e0 = f32x4.sub(v128.load(a), f32x4.mul(v128.load(s), low4(lo)));
-    const e1 = f32x4.sub(v128.load(a, 16), f32x4.mul(v128.load(s, 16), high4(lo)));
-    const e2 = f32x4.sub(v128.load(a, 32), f32x4.mul(v128.load(s, 32), low4(hi)));
-    const e3 = f32x4.sub(v128.load(a, 48), f32x4.mul(v128.load(s, 48), high4(hi)));
-    a0 = f32x4.add(a0, f32x4.mul(e0, e0));
-    a1 = f32x4.add(a1, f32x4.mul(e1, e1));
-    a2 = f32x4.add(a2, f32x4.mul(e2, e2));
-    a3 = f32x4.add(a3, f32x4.mul(e3, e3));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), v128.load(q)));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), v128.load(q, 16)));
     c += 16;
-    a += 64;
-    s += 64;
+    q += 32;
   }
   if (bytes & 8) {
-    const lo = i16x8.extend_low_i8x16_u(v128.load64_zero(c));
-    const e0 = f32x4.sub(v128.load(a), f32x4.mul(v128.load(s), low4(lo)));
-    const e1 = f32x4.sub(v128.load(a, 16), f32x4.mul(v128.load(s, 16), high4(lo)));
-    a0 = f32x4.add(a0, f32x4.mul(e0, e0));
-    a1 = f32x4.add(a1, f32x4.mul(e1, e1));
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load64_zero(c)), v128.load(q)));
     c += 8;
-    a += 32;
-    s += 32;
+    q += 16;
+  }
+  // Four codes: the upper four i16 lanes are zero codes times qi, which is zero-padded or real (either way 0).
+  if (bytes & 4) a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load32_zero(c)), v128.load(q)));
+  const a = i32x4.add(a0, a1);
+  return i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
+}
+
+@inline function isum(a: v128): i32 {
+  return i32x4.extract_lane(a, 0) + i32x4.extract_lane(a, 1) + i32x4.extract_lane(a, 2) + i32x4.extract_lane(a, 3);
+}
+
+// Four rows' integer sums (the four-row kernels' results; wasm globals, read right after each call).
+let sum0: i32 = 0;
+let sum1: i32 = 0;
+let sum2: i32 = 0;
+let sum3: i32 = 0;
+
+@inline function step8(acc: v128, v: v128, q0: v128, q1: v128): v128 {
+  return i32x4.add(i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), q0)), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), q1));
+}
+
+/** idotU8 of four rows against one query: each query load serves four rows. */
+@inline function idotU8x4(q: usize, c0: usize, c1: usize, c2: usize, c3: usize, bytes: usize): void {
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  const end16 = q + ((bytes & ~(<usize>15)) << 1);
+  while (q < end16) {
+    const q0 = v128.load(q);
+    const q1 = v128.load(q, 16);
+    a0 = step8(a0, v128.load(c0), q0, q1);
+    a1 = step8(a1, v128.load(c1), q0, q1);
+    a2 = step8(a2, v128.load(c2), q0, q1);
+    a3 = step8(a3, v128.load(c3), q0, q1);
+    c0 += 16;
+    c1 += 16;
+    c2 += 16;
+    c3 += 16;
+    q += 32;
+  }
+  if (bytes & 8) {
+    const q0 = v128.load(q);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load64_zero(c0)), q0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load64_zero(c1)), q0));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load64_zero(c2)), q0));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load64_zero(c3)), q0));
+    c0 += 8;
+    c1 += 8;
+    c2 += 8;
+    c3 += 8;
+    q += 16;
   }
   if (bytes & 4) {
-    const e2 = f32x4.sub(v128.load(a), f32x4.mul(v128.load(s), low4(i16x8.extend_low_i8x16_u(v128.load32_zero(c)))));
-    a2 = f32x4.add(a2, f32x4.mul(e2, e2));
+    const q0 = v128.load(q);
+    a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load32_zero(c0)), q0));
+    a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load32_zero(c1)), q0));
+    a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load32_zero(c2)), q0));
+    a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.load32_zero(c3)), q0));
   }
-  return lanes(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)));
+  sum0 = isum(a0);
+  sum1 = isum(a1);
+  sum2 = isum(a2);
+  sum3 = isum(a3);
+}
+
+/** One 16-byte load of u4 codes (32 dimensions) against qi[0..32). */
+@inline function step4(acc: v128, v: v128, mask: v128, q: usize): v128 {
+  const lo = v128.and(v, mask);
+  const hi = i8x16.shr_u(v, 4);
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), v128.load(q)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), v128.load(q, 16)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), v128.load(q, 32)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), v128.load(q, 48)));
+}
+
+/** The 8-byte tail group of u4 codes (16 dimensions) against qi[0..16). */
+@inline function tail4(acc: v128, v: v128, mask: v128, q: usize): v128 {
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v128.and(v, mask)), v128.load(q)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(i8x16.shr_u(v, 4)), v128.load(q, 16)));
+}
+
+/** Σ qi_j c_j over the u4 codes of d dimensions (layout of dotU4). */
+@inline function idotU4(q: usize, c: usize, d: usize): i32 {
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+  const bytes = u4Bytes(d);
+  const end32 = c + (bytes & ~(<usize>31));
+  const end16 = c + (bytes & ~(<usize>15));
+  const mask = i8x16.splat(15);
+  while (c < end32) {
+    a0 = step4(a0, v128.load(c), mask, q);
+    a1 = step4(a1, v128.load(c, 16), mask, q + 64);
+    c += 32;
+    q += 128;
+  }
+  if (c < end16) {
+    a0 = step4(a0, v128.load(c), mask, q);
+    c += 16;
+    q += 64;
+  }
+  if (bytes & 8) a1 = tail4(a1, v128.load64_zero(c), mask, q);
+  return isum(i32x4.add(a0, a1));
+}
+
+/** idotU4 of four rows against one query. */
+@inline function idotU4x4(q: usize, c0: usize, c1: usize, c2: usize, c3: usize, d: usize): void {
+  let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+  const bytes = u4Bytes(d);
+  const end16 = q + ((bytes & ~(<usize>15)) << 2);
+  const mask = i8x16.splat(15);
+  while (q < end16) {
+    a0 = step4(a0, v128.load(c0), mask, q);
+    a1 = step4(a1, v128.load(c1), mask, q);
+    a2 = step4(a2, v128.load(c2), mask, q);
+    a3 = step4(a3, v128.load(c3), mask, q);
+    c0 += 16;
+    c1 += 16;
+    c2 += 16;
+    c3 += 16;
+    q += 64;
+  }
+  if (bytes & 8) {
+    a0 = tail4(a0, v128.load64_zero(c0), mask, q);
+    a1 = tail4(a1, v128.load64_zero(c1), mask, q);
+    a2 = tail4(a2, v128.load64_zero(c2), mask, q);
+    a3 = tail4(a3, v128.load64_zero(c3), mask, q);
+  }
+  sum0 = isum(a0);
+  sum1 = isum(a1);
+  sum2 = isum(a2);
+  sum3 = isum(a3);
 }
 
 /** popcount(q xor c) over `bytes` bytes (a multiple of 8). */
@@ -232,22 +344,47 @@ const HEADER: usize = 16;
   return s0 + s1;
 }
 
+/** Where the int16 payload qi starts in a query block. */
+@inline function integerPayload(query: usize, width: usize): usize {
+  return query + HEADER + (pad16(width) << 2);
+}
+
+/** Bytes of a traversal kernel's level-1 codes (where an LVQ row's constants start). */
+@inline function levelOneBytes(kind: i32, width: usize): usize {
+  return kind == LVQ4 ? u4Bytes(width) : pad4(width);
+}
+
+/** A traversal kernel's distance from its integer sum Σ qi_j c_j. */
+@inline function finishInteger(kind: i32, query: usize, row: usize, width: usize, sum: i32): f32 {
+  const k0 = load<f32>(query);
+  const k1 = load<f32>(query, 4);
+  const dot = load<f32>(query, 16) * <f32>sum;
+  if (kind == SQ8) return k0 + k1 * dot + load<f32>(query, 8) * load<f32>(row + pad4(width));
+  const constants = row + levelOneBytes(kind, width);
+  return k0 + k1 * (load<f32>(constants) * load<f32>(query, 12) + load<f32>(constants, 4) * dot) + load<f32>(query, 8) * load<f32>(constants, 8);
+}
+
+@inline function integerKind(kind: i32): bool {
+  return kind == SQ8 || kind == LVQ8 || kind == LVQ4;
+}
+
 @inline function score(kind: i32, width: usize, query: usize, row: usize): f32 {
   const q = query + HEADER;
-  if (kind == SQ8_L2) return l2U8(q, q + (pad16(width) << 2), row, pad4(width));
+  if (integerKind(kind)) {
+    const qi = integerPayload(query, width);
+    return finishInteger(kind, query, row, width, kind == LVQ4 ? idotU4(qi, row, width) : idotU8(qi, row, pad4(width)));
+  }
   const k0 = load<f32>(query);
   const k1 = load<f32>(query, 4);
   const k2 = load<f32>(query, 8);
   const S = load<f32>(query, 12);
-  if (kind == SQ8_DOT) return k0 + k1 * dotU8(q, row, pad4(width));
-  if (kind == LVQ8 || kind == LVQ4 || kind == LVQ8X8 || kind == LVQ4X8) {
-    const eight = kind == LVQ8 || kind == LVQ8X8;
+  if (kind == LVQ8X8 || kind == LVQ4X8) {
+    const eight = kind == LVQ8X8;
     const levelOne = eight ? pad4(width) : u4Bytes(width);
     const dot1 = eight ? dotU8(q, row, levelOne) : dotU4(q, row, width);
     const constants = row + levelOne;
     const l = load<f32>(constants);
     const delta = load<f32>(constants, 4);
-    if (kind == LVQ8 || kind == LVQ4) return k0 + k1 * (l * S + delta * dot1) + k2 * load<f32>(constants, 8);
     const dot2 = dotU8(q, constants + 16, pad4(width));
     return k0 + k1 * ((l - delta * 0.5) * S + delta * dot1 + (delta / 255) * dot2) + k2 * load<f32>(constants, 12);
   }
@@ -273,6 +410,25 @@ const HEADER: usize = 16;
 
 @inline function slots(kind: i32, width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
   const end = out + (<usize>count << 2);
+  if (integerKind(kind)) {
+    // Four rows per pass: their cache misses overlap, and each query load serves four rows.
+    const qi = integerPayload(query, width);
+    const end4 = out + (<usize>(count & ~3) << 2);
+    while (out < end4) {
+      const r0 = rows + <usize>load<u32>(slotList) * stride;
+      const r1 = rows + <usize>load<u32>(slotList, 4) * stride;
+      const r2 = rows + <usize>load<u32>(slotList, 8) * stride;
+      const r3 = rows + <usize>load<u32>(slotList, 12) * stride;
+      if (kind == LVQ4) idotU4x4(qi, r0, r1, r2, r3, width);
+      else idotU8x4(qi, r0, r1, r2, r3, pad4(width));
+      store<f32>(out, finishInteger(kind, query, r0, width, sum0));
+      store<f32>(out, finishInteger(kind, query, r1, width, sum1), 4);
+      store<f32>(out, finishInteger(kind, query, r2, width, sum2), 8);
+      store<f32>(out, finishInteger(kind, query, r3, width, sum3), 12);
+      slotList += 16;
+      out += 16;
+    }
+  }
   while (out < end) {
     store<f32>(out, score(kind, width, query, rows + <usize>load<u32>(slotList) * stride));
     slotList += 4;
@@ -280,17 +436,11 @@ const HEADER: usize = 16;
   }
 }
 
-export function sq8L2Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(SQ8_L2, width, query, rows, stride, first, count, out);
+export function sq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
+  range(SQ8, width, query, rows, stride, first, count, out);
 }
-export function sq8L2Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(SQ8_L2, width, query, rows, stride, slotList, count, out);
-}
-export function sq8DotRange(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(SQ8_DOT, width, query, rows, stride, first, count, out);
-}
-export function sq8DotSlots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(SQ8_DOT, width, query, rows, stride, slotList, count, out);
+export function sq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
+  slots(SQ8, width, query, rows, stride, slotList, count, out);
 }
 export function lvq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
   range(LVQ8, width, query, rows, stride, first, count, out);

@@ -118,7 +118,7 @@ test('the twin reads exactly the documented bytes: a query header and payloads, 
   const buffer = new ArrayBuffer(256);
   const f32 = new Float32Array(buffer);
   const u8 = new Uint8Array(buffer);
-  f32.set([100, -1, 0, 6, 0.5], 0); // k0, k1, k2, S, σ
+  f32.set([100, -1, 0, 6, 0.5, 6], 0); // k0, k1, k2, S, σ, Sσ
   f32.set([1, 2, 3], CODE_QUERY_HEADER_BYTES / 4); // float payload (re-ranking kernels)
   new Int16Array(buffer, integerPayloadOffset(3), 3).set([2, 4, 6]); // int16 payload: q = σ · qi
   const row = 192;
@@ -130,4 +130,31 @@ test('the twin reads exactly the documented bytes: a query header and payloads, 
   new Uint8Array(memory.buffer).set(new Uint8Array(buffer));
   memory.codeRange('lvq8', 3, 0, row, 16, 0, 1, 240);
   assert.equal(new Float32Array(memory.buffer)[60], 100 - (-6 + 0.25 * 1570));
+});
+
+test('integer sums cannot overflow: the largest dimension, every code at its maximum, an even query', () => {
+  const dimension = 16_384;
+  for (const name of ['lvq8', 'lvq4', 'sq8'] as const) {
+    const quantizer = createQuantizer(name, dimension);
+    // Training range [0, 1] everywhere; the row sits at the top of it but for one coordinate (so LVQ's
+    // per-vector range is [0, 1] too): every other code is 255 (15 for LVQ-4).
+    const sample = new Float32Array(2 * dimension).fill(1, dimension);
+    quantizer.train(sample, 2);
+    const row = new Float32Array(dimension).fill(1);
+    row[0] = 0;
+    const query = new Float32Array(dimension).fill(1e6);
+    const a = new CodeArena(wasm, quantizer, 1, 1 << 26);
+    const b = new CodeArena(referenceBackend, quantizer, 1, 1 << 26);
+    a.append(row);
+    b.append(row);
+    for (const metric of ['l2', 'dot'] as const) {
+      a.setQuery(query);
+      b.setQuery(query);
+      const fast = a.distancesAll(metric)[0];
+      const spec = b.distancesAll(metric)[0];
+      const truth = metric === 'l2' ? query.reduce((s, v, j) => s + (v - row[j]) ** 2, 0) : -query.reduce((s, v, j) => s + v * row[j], 0);
+      assert.ok(Math.abs(fast - spec) <= 1e-5 * Math.abs(spec), `${name} ${metric}: wasm ${fast}, reference ${spec}`);
+      assert.ok(Math.abs(fast - truth) <= 1e-3 * Math.abs(truth), `${name} ${metric}: ${fast} vs true ${truth}`);
+    }
+  }
 });

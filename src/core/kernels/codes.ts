@@ -10,12 +10,12 @@
  * sub-spaces m for PQ. Offsets are byte offsets into the memory; the query block is 16-byte aligned;
  * row offsets (rows + slot * stride) are multiples of 4, so each row's float fields are aligned.
  *
- * Prepared query block: a 32-byte header of float32 constants (k0, k1, k2, S, σ, then three zeros), then
- * the payload. Each kernel's distance is an affine combination of one code-space sum and per-row
+ * Prepared query block: a 32-byte header of float32 constants (k0, k1, k2, S, σ, Sσ, then two zeros),
+ * then the payload. Each kernel's distance is an affine combination of one code-space sum and per-row
  * constants:
  *
  *   'sq8'      payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 R          dist = k0 + k1 σ Σ qi_j c_j + k2 R
- *   'lvq8'     payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 l, Δ, n1   dist = k0 + k1 (l S + Δ σ Σ qi_j c_j) + k2 n1
+ *   'lvq8'     payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 l, Δ, n1   dist = k0 + k1 (l Sσ + Δ σ Σ qi_j c_j) + k2 n1
  *   'lvq4'     payload q[pad16(d)], i16 qi[pad16(d)]   row u4 c[8·⌈d/16⌉], f32 l, Δ, n1  same as lvq8
  *   'lvq8x8'   as lvq8                                 row lvq8 + f32 n2, u8 r[pad4(d)]  dist = k0 + k1 ((l − Δ/2) S + Δ Σ q_j c_j + (Δ/255) Σ q_j r_j) + k2 n2
  *   'lvq4x8'   as lvq4                                 row lvq4 + f32 n2, u8 r[pad4(d)]  same as lvq8x8
@@ -28,8 +28,9 @@
  * rounded to int16 at scale σ (q_j ≈ σ qi_j), by i32x4.dot_i16x8_s: integer products are exact and
  * need no u8 -> f32 conversion, which is what bounds a float kernel. σ is chosen so that
  * |qi_j| ≤ 32767 and (2^bits − 1) Σ |qi_j| < 2^31 (no int32 sum can overflow); the rounding moves
- * each q_j by at most σ/2 ≈ max|q| / 65534, far below the codes' own step. Two-level kernels re-rank with
- * the float payload.
+ * each q_j by at most σ/2 ≈ max|q| / 65534, far below the codes' own step. Sσ = σ Σ qi_j is S of the
+ * rounded query, so a traversal distance is exactly that of the query σ·qi. Two-level kernels re-rank
+ * with the float payload.
  *
  * pad4(n) / pad16(n): n rounded up to a multiple of 4 / 16. Code bytes past the dimension are zero, and
  * the query payload is zero past the dimension, so padding adds exactly 0 to every sum.
@@ -47,7 +48,7 @@ export type CodeKernel = 'sq8' | 'lvq8' | 'lvq4' | 'lvq8x8' | 'lvq4x8' | 'hammin
 
 export const CODE_KERNELS: readonly CodeKernel[] = ['sq8', 'lvq8', 'lvq4', 'lvq8x8', 'lvq4x8', 'hamming', 'rabitq', 'pq8', 'pq4'];
 
-/** Bytes of the prepared query's header: float32 k0, k1, k2, S, σ and three zeros. */
+/** Bytes of the prepared query's header: float32 k0, k1, k2, S, σ, Sσ and two zeros. */
 export const CODE_QUERY_HEADER_BYTES = 32;
 
 /** Index of the payload's first float in a query block's float32 view. */
@@ -131,8 +132,14 @@ export function writeIntegerPayload(view: Float32Array, dimension: number, codeM
   const qi = new Int16Array(view.buffer, view.byteOffset + integerPayloadOffset(dimension), pad16(dimension));
   qi.fill(0);
   view[4] = scale;
-  if (scale === 0) return;
-  for (let j = 0; j < dimension; j++) qi[j] = Math.max(-32767, Math.min(32767, Math.round(q[j] / scale)));
+  let sum = 0;
+  if (scale > 0) {
+    for (let j = 0; j < dimension; j++) {
+      qi[j] = Math.max(-32767, Math.min(32767, Math.round(q[j] / scale)));
+      sum += qi[j];
+    }
+  }
+  view[5] = scale * sum;
 }
 
 /** Header constants the quantizers write for each metric (see the table above). */
@@ -154,6 +161,7 @@ export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer:
   const k2 = f32[(query >> 2) + 2];
   const S = f32[(query >> 2) + 3];
   const scale = f32[(query >> 2) + 4];
+  const roundedS = f32[(query >> 2) + 5];
   const qi = (query + integerPayloadOffset(width)) >> 1;
   const d = width;
   switch (kernel) {
@@ -181,7 +189,7 @@ export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer:
         }
         dot1 += (traversal ? i16[qi + j] : f32[q + j]) * c;
       }
-      if (traversal) return k0 + k1 * (l * S + delta * scale * dot1) + k2 * f32[constants + 2];
+      if (traversal) return k0 + k1 * (l * roundedS + delta * scale * dot1) + k2 * f32[constants + 2];
       const residual = (constants << 2) + 16;
       let dot2 = 0;
       for (let j = 0; j < d; j++) dot2 += f32[q + j] * u8[residual + j];

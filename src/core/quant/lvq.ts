@@ -11,6 +11,7 @@
  * Scores on the codes (q the float32 query; S = Σ q'_j):
  *   dot: ⟨q, x̂⟩ = ⟨q, μ⟩ + l Σq + Δ ⟨q, c⟩
  *   l2:  ‖q − x̂‖² = ‖q'‖² − 2 (l S + Δ ⟨q', c⟩) + ‖x̂'‖²,  q' = q − μ, with ‖x̂'‖² stored per row
+ * The traversal kernels take ⟨q', c⟩ as an integer dot product with q' rounded to int16 (codes.ts).
  *
  * Error bound (every coordinate, exact arithmetic): |x_j − x̂_j| ≤ Δ/2 for one level, Δ2/2 = Δ/510 for two.
  * It holds with l and Δ stored as float32 because l is rounded down and Δ up before the codes are chosen,

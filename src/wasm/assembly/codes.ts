@@ -25,7 +25,7 @@ const RABITQ = 7;
 const PQ8 = 8;
 const PQ4 = 9;
 
-/** Bytes of the prepared query's header (float32 k0, k1, k2, S, σ, three zeros). */
+/** Bytes of the prepared query's header (float32 k0, k1, k2, S, σ, Sσ, two zeros). */
 const HEADER: usize = 32;
 
 @inline function pad4(n: usize): usize {
@@ -361,7 +361,7 @@ let sum3: i32 = 0;
   const dot = load<f32>(query, 16) * <f32>sum;
   if (kind == SQ8) return k0 + k1 * dot + load<f32>(query, 8) * load<f32>(row + pad4(width));
   const constants = row + levelOneBytes(kind, width);
-  return k0 + k1 * (load<f32>(constants) * load<f32>(query, 12) + load<f32>(constants, 4) * dot) + load<f32>(query, 8) * load<f32>(constants, 8);
+  return k0 + k1 * (load<f32>(constants) * load<f32>(query, 20) + load<f32>(constants, 4) * dot) + load<f32>(query, 8) * load<f32>(constants, 8);
 }
 
 @inline function integerKind(kind: i32): bool {

@@ -23,12 +23,14 @@ const NAMES = ['sq8', 'lvq8', 'lvq4', 'lvq4x8', 'lvq8x8', 'binary', 'rabitq', 'p
  * Σ of the absolute values of every term the kernel adds (its twin run on |query block| and |row
  * constants|): float32 summation error is a small multiple of this.
  */
-function magnitude(kernel: CodeKernel, quantizer: Quantizer, buffer: ArrayBuffer, query: number, row: number): number {
-  const copy = new ArrayBuffer(quantizer.queryBytes + quantizer.codeBytes + 16);
+function magnitude(kernel: CodeKernel, quantizer: Quantizer, buffer: ArrayBuffer, query: number, row: number, residual: number): number {
+  const copy = new ArrayBuffer(quantizer.queryBytes + quantizer.codeBytes + quantizer.residualBytes + 16);
   const bytes = new Uint8Array(copy);
   bytes.set(new Uint8Array(buffer, query, quantizer.queryBytes), 0);
   const rowAt = quantizer.queryBytes;
+  const residualAt = rowAt + quantizer.codeBytes;
   bytes.set(new Uint8Array(buffer, row, quantizer.codeBytes), rowAt);
+  bytes.set(new Uint8Array(buffer, residual, quantizer.residualBytes), residualAt);
   const f32 = new Float32Array(copy);
   // Float constants and payload, then (sq8, lvq) the int16 payload.
   const integer = kernel === 'sq8' || kernel.startsWith('lvq');
@@ -44,7 +46,7 @@ function magnitude(kernel: CodeKernel, quantizer: Quantizer, buffer: ArrayBuffer
   if (kernel.startsWith('lvq')) absAt(rowAt + lvqLevelOneBytes(kernel.startsWith('lvq8') ? 8 : 4, quantizer.dimension), 4);
   if (kernel === 'rabitq') absAt(rowAt + quantizer.kernelWidth / 8, 2);
   if (kernel === 'sq8') absAt(rowAt + u8CodeBytes(quantizer.dimension), 1);
-  return referenceCodeDistance(kernel, quantizer.kernelWidth, copy, 0, rowAt);
+  return referenceCodeDistance(kernel, quantizer.kernelWidth, copy, 0, rowAt, residualAt);
 }
 
 function makeQuantizer(name: (typeof NAMES)[number], dimension: number, seed: number): Quantizer {
@@ -95,9 +97,11 @@ test('every code kernel matches its TypeScript twin (range and slot lists, both 
         const fastSlots = (rerank ? a.rerankOf(metric, list) : a.distancesOf(metric, list)).slice();
         const specSlots = (rerank ? b.rerankOf(metric, list) : b.distancesOf(metric, list)).slice();
         const queryAt = metric === 'l2' ? 0 : quantizer.queryBytes;
-        const buffer = (a as unknown as { memory: { buffer: ArrayBuffer } }).memory.buffer;
+        const internals = a as unknown as { memory: { buffer: ArrayBuffer }; residualsOffset: number };
+        const buffer = internals.memory.buffer;
         const rowsAt = 2 * quantizer.queryBytes;
-        const allowed = (row: number) => 2e-6 * Math.sqrt(dimension) * magnitude(kernel, quantizer, buffer, queryAt, rowsAt + row * quantizer.codeBytes) + 1e-30;
+        const allowed = (row: number) =>
+          2e-6 * Math.sqrt(dimension) * magnitude(kernel, quantizer, buffer, queryAt, rowsAt + row * quantizer.codeBytes, internals.residualsOffset + row * quantizer.residualBytes) + 1e-30;
         for (let r = 0; r < rows; r++) {
           const limit = allowed(r);
           assert.ok(Math.abs(fast[r] - spec[r]) <= limit, `${name} ${kernel} d=${dimension} row ${r}: wasm ${fast[r]}, reference ${spec[r]} (allowed ${limit})`);
@@ -128,7 +132,7 @@ test('the twin reads exactly the documented bytes: a query header and payloads, 
   assert.equal(referenceCodeDistance('lvq8', 3, buffer, 0, row), 100 - (-6 + 0.25 * 1570));
   const memory = wasm.createMemory(256, 256);
   new Uint8Array(memory.buffer).set(new Uint8Array(buffer));
-  memory.codeRange('lvq8', 3, 0, row, 16, 0, 1, 240);
+  memory.codeRange('lvq8', 3, 0, row, 16, 0, 1, 240, 0);
   assert.equal(new Float32Array(memory.buffer)[60], 100 - (-6 + 0.25 * 1570));
 });
 

@@ -32,17 +32,28 @@ function trained(name: string, dimension: number, seed = 1, rows = 300): { quant
 
 /** The kernel's distance for one vector and one query through the TypeScript twin. */
 function estimate(quantizer: Quantizer, x: ArrayLike<number>, query: ArrayLike<number>, metric: KernelMetric, rerank = true): number {
-  const buffer = new ArrayBuffer(quantizer.queryBytes + quantizer.codeBytes);
+  const buffer = new ArrayBuffer(quantizer.queryBytes + quantizer.codeBytes + quantizer.residualBytes);
+  const bytes = new Uint8Array(buffer);
+  const row = quantizer.queryBytes;
+  const residual = row + quantizer.codeBytes;
   quantizer.prepareQuery(query, metric, buffer, 0);
-  quantizer.encodeInto(x, 0, new Uint8Array(buffer), quantizer.queryBytes);
-  return referenceCodeDistance(rerank ? quantizer.rerankKernel(metric) : quantizer.kernel(metric), quantizer.kernelWidth, buffer, 0, quantizer.queryBytes);
+  quantizer.encodeInto(x, 0, bytes, row, bytes, residual);
+  return referenceCodeDistance(rerank ? quantizer.rerankKernel(metric) : quantizer.kernel(metric), quantizer.kernelWidth, buffer, 0, row, residual);
 }
 
-function roundTrip(quantizer: Quantizer, x: Float32Array): Float32Array {
+/** A vector's code row and residual row. */
+function encodeOne(quantizer: Quantizer, x: ArrayLike<number>): { codes: Uint8Array; residuals: Uint8Array } {
   const codes = new Uint8Array(quantizer.codeBytes);
-  quantizer.encodeInto(x, 0, codes, 0);
+  const residuals = new Uint8Array(quantizer.residualBytes);
+  quantizer.encodeInto(x, 0, codes, 0, residuals, 0);
+  return { codes, residuals };
+}
+
+/** decode(encode(x)) with every level. */
+function roundTrip(quantizer: Quantizer, x: Float32Array): Float32Array {
+  const { codes, residuals } = encodeOne(quantizer, x);
   const out = new Float32Array(quantizer.dimension);
-  quantizer.decode(codes, 0, out);
+  quantizer.decode(codes, 0, out, 0, quantizer.residualBytes > 0 ? residuals : undefined, 0);
   return out;
 }
 
@@ -87,11 +98,11 @@ describe('decode(encode(x)) stays within each method\'s bound', () => {
           quantizer.train(randomRows(rng, 50, dimension, scale, offset), 50);
           for (let trial = 0; trial < 4; trial++) {
             const x = trial === 3 ? new Float32Array(dimension).fill(offset) : randomRows(rng, 1, dimension, scale * stretch, offset);
-            const codes = new Uint8Array(quantizer.codeBytes);
-            quantizer.encodeInto(x, 0, codes, 0);
+            const { codes, residuals } = encodeOne(quantizer, x);
+            const two = quantizer.residualBytes > 0 ? residuals : undefined;
             const decoded = new Float32Array(dimension);
-            quantizer.decode(codes, 0, decoded);
-            const bound = quantizer.reconstructionBound(x, codes, 0).perCoordinate!;
+            quantizer.decode(codes, 0, decoded, 0, two, 0);
+            const bound = quantizer.reconstructionBound(x, codes, 0, two, 0).perCoordinate!;
             for (let j = 0; j < dimension; j++) {
               // decode rounds its result to float32: half an ulp of the values involved.
               const slack = 2 ** -23 * (Math.abs(x[j]) + Math.abs(decoded[j]) + bound[j]) + 1e-37;
@@ -112,23 +123,26 @@ describe('decode(encode(x)) stays within each method\'s bound', () => {
       const centre = (quantizer as LvqQuantizer).centre;
       const centred = Array.from(x, (v, j) => v - centre[j]);
       const range = Math.max(...centred) - Math.min(...centred);
-      const codes = new Uint8Array(quantizer.codeBytes);
-      quantizer.encodeInto(x, 0, codes, 0);
-      const bound = quantizer.reconstructionBound(x, codes, 0).perCoordinate![0];
+      const { codes, residuals } = encodeOne(quantizer, x);
+      const bound = quantizer.reconstructionBound(x, codes, 0, quantizer.residualBytes > 0 ? residuals : undefined, 0).perCoordinate![0];
       assert.ok(Math.abs(bound - range / levels / 2) <= (range / levels) * 1e-5, `${name}: bound ${bound}, range/levels/2 ${range / levels / 2}`);
     }
   });
 
-  it('LVQ two-level traversal codes are the one-level codes: level one alone is within Δ/2', () => {
+  it('LVQ two-level traversal rows are one-level rows: the same bytes, within Δ/2 alone', () => {
     const rng = new Prng(4);
-    const two = trained('lvq4x8', 50).quantizer as LvqQuantizer;
-    const x = randomRows(rng, 1, 50);
-    const codes = new Uint8Array(two.codeBytes);
-    two.encodeInto(x, 0, codes, 0);
-    const first = new Float32Array(50);
-    two.decodeLevelOne(codes, 0, first);
-    const step = new DataView(codes.buffer).getFloat32(8 * Math.ceil(50 / 16) + 4, true);
-    for (let j = 0; j < 50; j++) assert.ok(Math.abs(first[j] - x[j]) <= step / 2 + 1e-6);
+    for (const [two, one] of [['lvq4x8', 'lvq4'], ['lvq8x8', 'lvq8']] as const) {
+      const { quantizer, sample } = trained(two, 50);
+      const single = createQuantizer(one, 50);
+      single.train(sample, 300);
+      const x = randomRows(rng, 1, 50);
+      const { codes } = encodeOne(quantizer, x);
+      assert.deepEqual(codes, encodeOne(single, x).codes);
+      const first = new Float32Array(50);
+      quantizer.decode(codes, 0, first);
+      const bound = quantizer.reconstructionBound(x, codes, 0).perCoordinate![0];
+      for (let j = 0; j < 50; j++) assert.ok(Math.abs(first[j] - x[j]) <= bound + 1e-6);
+    }
   });
 
   it('binary keeps the sign of every centred coordinate', () => {
@@ -187,15 +201,15 @@ describe('decode(encode(x)) stays within each method\'s bound', () => {
     plain.train(sample, 600);
     kernels.train(sample, 600);
     const vectors = randomRows(rng, 200, 30);
-    const a = plain.encode(vectors, 200);
-    const b = kernels.encode(vectors, 200);
+    const a = plain.encode(vectors, 200).codes;
+    const b = kernels.encode(vectors, 200).codes;
     // float32 kernels vs float64 loops may break a near-tie differently; nearly every code agrees.
     let same = 0;
     for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
     assert.ok(same / a.length > 0.98, `${same}/${a.length} codes agree`);
     // Parameters round-trip with the backend handed in again: the same codes.
     const other = deserializeQuantizer(kernels.serialize(), 'pq parameters', { backend: wasm });
-    assert.deepEqual(other.encode(vectors, 200), b);
+    assert.deepEqual(other.encode(vectors, 200).codes, b);
   });
 
   it('RaBitQ: ‖x − x̂‖ ≤ ‖x − c‖·√(1 − ⟨ō,o⟩²), ⟨ō,o⟩ ≥ 1/√D, about √(2/π) on spread data', () => {
@@ -294,8 +308,9 @@ describe('serialization', () => {
       assert.deepEqual(copy.serialize(), bytes);
       const rng = new Prng(10);
       const vectors = randomRows(rng, 20, dimension);
-      const codes = quantizer.encode(vectors, 20);
-      assert.deepEqual(copy.encode(vectors, 20), codes);
+      const { codes, residuals } = quantizer.encode(vectors, 20);
+      assert.deepEqual(copy.encode(vectors, 20), { codes, residuals });
+      assert.equal(residuals.length, 20 * quantizer.residualBytes);
       for (const metric of ['l2', 'dot'] as const) {
         const a = new ArrayBuffer(quantizer.queryBytes);
         const b = new ArrayBuffer(quantizer.queryBytes);
@@ -305,8 +320,8 @@ describe('serialization', () => {
       }
       const x = new Float32Array(dimension);
       const y = new Float32Array(dimension);
-      quantizer.decode(codes, quantizer.codeBytes, x);
-      copy.decode(codes, quantizer.codeBytes, y);
+      quantizer.decode(codes, quantizer.codeBytes, x, 0, residuals, quantizer.residualBytes);
+      copy.decode(codes, quantizer.codeBytes, y, 0, residuals, quantizer.residualBytes);
       assert.deepEqual(y, x);
     });
   }
@@ -392,7 +407,7 @@ describe('CodeArena', () => {
     expectError(() => arena.append(rows.subarray(0, 20)), 'LIMIT_EXCEEDED', /segmentBytesMax/);
     assert.equal(arena.count, 10);
     assert.equal(arena.rowBytes, 10 * quantizer.codeBytes);
-    assert.deepEqual(arena.encoded(), quantizer.encode(rows, 10));
+    assert.deepEqual(arena.encoded(), quantizer.encode(rows, 10).codes);
   });
 
   it('serves the graph surface: setQueryFromRow, distancesOf, packed, appendEncoded', () => {
@@ -403,9 +418,11 @@ describe('CodeArena', () => {
       const arena = new CodeArena(wasm, quantizer, 4, 1 << 20);
       for (let r = 0; r < 30; r++) arena.append(rows.subarray(r * 33, (r + 1) * 33));
       const copy = new CodeArena(wasm, quantizer, 4, 1 << 20);
-      copy.appendEncoded(arena.encoded(0, 20), 20);
-      copy.appendEncoded(arena.encoded(20), 10);
+      copy.appendEncoded(arena.encoded(0, 20), 20, arena.encodedResiduals(0, 20));
+      copy.appendEncoded(arena.encoded(20), 10, arena.encodedResiduals(20));
       assert.deepEqual(copy.encoded(), arena.encoded());
+      assert.deepEqual(copy.encodedResiduals(), arena.encodedResiduals());
+      assert.equal(arena.residualBytes, 30 * quantizer.residualBytes);
       for (const metric of ['l2', 'dot'] as const) {
         arena.setQueryFromRow(7);
         const fromRow = arena.distancesAll(metric).slice();

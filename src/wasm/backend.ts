@@ -14,6 +14,7 @@ const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536;
 
 type Kernel = (dimension: number, query: number, rows: number, stride: number, firstOrSlots: number, count: number, out: number) => void;
+type CodeKernelExport = (width: number, query: number, rows: number, stride: number, firstOrSlots: number, count: number, out: number, residuals: number) => void;
 
 interface KernelExports {
   l2Range: Kernel;
@@ -94,7 +95,7 @@ export function sharedMemorySupported(): boolean {
 }
 
 /** Each code kernel's [range, slots] exports, by name (src/wasm/assembly/codes.ts). */
-type CodeKernels = Record<CodeKernel, [Kernel, Kernel]>;
+type CodeKernels = Record<CodeKernel, [CodeKernelExport, CodeKernelExport]>;
 
 const CODE_EXPORTS: Record<CodeKernel, string> = {
   sq8: 'sq8',
@@ -132,7 +133,7 @@ export async function precompileCodeKernels(): Promise<void> {
 }
 
 function instantiateCodes(memory: WebAssembly.Memory, shared: boolean): CodeKernels {
-  const exports = new WebAssembly.Instance(codesModule(shared), { env: { memory } }).exports as unknown as Record<string, Kernel>;
+  const exports = new WebAssembly.Instance(codesModule(shared), { env: { memory } }).exports as unknown as Record<string, CodeKernelExport>;
   const table = {} as CodeKernels;
   for (const [kernel, name] of Object.entries(CODE_EXPORTS) as [CodeKernel, string][]) table[kernel] = [exports[`${name}Range`], exports[`${name}Slots`]];
   return table;
@@ -196,14 +197,14 @@ class WasmMemory implements KernelMemory {
   /** The code kernels' instance over this memory, made on first use. */
   private codeKernels: CodeKernels | undefined;
 
-  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void {
+  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number, residualsOffset: number): void {
     this.codeKernels ??= instantiateCodes(this.memory, this.shareable !== undefined);
-    this.codeKernels[kernel][0](width, queryOffset, rowsOffset, strideBytes, first, count, outOffset);
+    this.codeKernels[kernel][0](width, queryOffset, rowsOffset, strideBytes, first, count, outOffset, residualsOffset);
   }
 
-  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void {
+  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number, residualsOffset: number): void {
     this.codeKernels ??= instantiateCodes(this.memory, this.shareable !== undefined);
-    this.codeKernels[kernel][1](width, queryOffset, rowsOffset, strideBytes, slotsOffset, count, outOffset);
+    this.codeKernels[kernel][1](width, queryOffset, rowsOffset, strideBytes, slotsOffset, count, outOffset, residualsOffset);
   }
 }
 

@@ -5,9 +5,11 @@
  * kernel in src/wasm/assembly/codes.ts. The quantizers (src/core/quant) write rows and queries in these
  * layouts; KernelMemory.codeRange / codeSlots score them.
  *
- * Every kernel takes (width, query, rows, stride, first-or-slots, count, out) like the float kernels;
- * `width` is the dimension for SQ8 / LVQ / binary, the rotated dimension D for RaBitQ, and the number of
- * sub-spaces m for PQ. Offsets are byte offsets into the memory; the query block is 16-byte aligned;
+ * Every kernel takes (width, query, rows, stride, first-or-slots, count, out, residuals) like the float
+ * kernels; `width` is the dimension for SQ8 / LVQ / binary, the rotated dimension D for RaBitQ, and the
+ * number of sub-spaces m for PQ. `residuals` is where the second-level rows of a two-level LVQ start
+ * (row i at residuals + i · residualRowBytes(d)); the other kernels ignore it. Keeping the second level
+ * apart keeps traversal rows small (a graph reads only them) and makes it the separate re-rank data. Offsets are byte offsets into the memory; the query block is 16-byte aligned;
  * row offsets (rows + slot * stride) are multiples of 4, so each row's float fields are aligned.
  *
  * Prepared query block: a 32-byte header of float32 constants (k0, k1, k2, S, σ, Sσ, then two zeros),
@@ -17,8 +19,9 @@
  *   'sq8'      payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 R          dist = k0 + k1 σ Σ qi_j c_j + k2 R
  *   'lvq8'     payload q[pad16(d)], i16 qi[pad16(d)]   row u8 c[pad4(d)], f32 l, Δ, n1   dist = k0 + k1 (l Sσ + Δ σ Σ qi_j c_j) + k2 n1
  *   'lvq4'     payload q[pad16(d)], i16 qi[pad16(d)]   row u4 c[8·⌈d/16⌉], f32 l, Δ, n1  same as lvq8
- *   'lvq8x8'   as lvq8                                 row lvq8 + f32 n2, u8 r[pad4(d)]  dist = k0 + k1 ((l − Δ/2) S + Δ Σ q_j c_j + (Δ/255) Σ q_j r_j) + k2 n2
- *   'lvq4x8'   as lvq4                                 row lvq4 + f32 n2, u8 r[pad4(d)]  same as lvq8x8
+ *   'lvq8x8'   as lvq8                                 row lvq8; residual row u8 r[pad4(d)], f32 n2
+ *                                                          dist = k0 + k1 ((l − Δ/2) S + Δ Σ q_j c_j + (Δ/255) Σ q_j r_j) + k2 n2
+ *   'lvq4x8'   as lvq4                                 row lvq4; residual row as lvq8x8  same as lvq8x8
  *   'hamming'  payload bits[8·⌈d/64⌉]                  row bits[8·⌈d/64⌉]               dist = popcount(query xor row)
  *   'rabitq'   payload q[D]  (D a multiple of 64)      row bits[D/8], f32 n, α           dist = k0 + k2 n + k1 α (2 Σ_{b_i=1} q_i − S)
  *   'pq8'      payload lut[m·256]                      row u8 code[pad4(m)]             dist = k0 + Σ_s lut[256 s + code_s]
@@ -40,7 +43,7 @@
  * low nibble for even s. Bits: dimension j is bit (j mod 8) of byte ⌊j/8⌋.
  * The SQ8 row constant R = Σ_j (s_j c_j)² follows the codes (‖x̂ − lo‖² for the l2 expansion).
  * The LVQ row constants follow the codes: l (lower bound), Δ (step), n1 = ‖level-1 reconstruction‖²,
- * then for two-level rows n2 = ‖two-level reconstruction‖² and the residual codes r.
+ * and a two-level LVQ's residual row holds the residual codes r, then n2 = ‖two-level reconstruction‖².
  */
 import type { KernelMetric } from './kernel.js';
 
@@ -85,6 +88,11 @@ export function bitCodeBytes(dimension: number): number {
 /** Bytes of the level-1 codes of an LVQ row (where its constants l, Δ, n1 start). */
 export function lvqLevelOneBytes(bits: 4 | 8, dimension: number): number {
   return bits === 8 ? u8CodeBytes(dimension) : u4CodeBytes(dimension);
+}
+
+/** Bytes of a two-level LVQ's residual row: u8 codes, then f32 n2. */
+export function residualRowBytes(dimension: number): number {
+  return u8CodeBytes(dimension) + 4;
 }
 
 /** Byte offset of u4 LVQ dimension j's byte, and whether it is the high nibble. */
@@ -148,10 +156,11 @@ export function affineHeader(metric: KernelMetric): { k1: number; k2: number } {
 }
 
 /**
- * The distance from the query block at `query` to the row at `row` (byte offsets into `buffer`), in
- * float64: the specification every WASM code kernel is tested against (the WASM kernels sum in float32).
+ * The distance from the query block at `query` to the row at `row` (byte offsets into `buffer`; `residual`
+ * the row's second level for 'lvq8x8' / 'lvq4x8'), in float64: the specification every WASM code kernel
+ * is tested against (the WASM kernels sum in float32).
  */
-export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer: ArrayBuffer, query: number, row: number): number {
+export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer: ArrayBuffer, query: number, row: number, residual = -1): number {
   const f32 = new Float32Array(buffer);
   const u8 = new Uint8Array(buffer);
   const i16 = new Int16Array(buffer);
@@ -190,11 +199,10 @@ export function referenceCodeDistance(kernel: CodeKernel, width: number, buffer:
         dot1 += (traversal ? i16[qi + j] : f32[q + j]) * c;
       }
       if (traversal) return k0 + k1 * (l * roundedS + delta * scale * dot1) + k2 * f32[constants + 2];
-      const residual = (constants << 2) + 16;
       let dot2 = 0;
       for (let j = 0; j < d; j++) dot2 += f32[q + j] * u8[residual + j];
       const step2 = Math.fround(delta / 255);
-      return k0 + k1 * ((l - delta / 2) * S + delta * dot1 + step2 * dot2) + k2 * f32[constants + 3];
+      return k0 + k1 * ((l - delta / 2) * S + delta * dot1 + step2 * dot2) + k2 * f32[(residual + u8CodeBytes(d)) >> 2];
     }
     case 'hamming': {
       let count = 0;

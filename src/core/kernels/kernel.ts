@@ -56,11 +56,32 @@ export interface KernelMemory {
   ): void;
   /**
    * Quantized rows (core/kernels/codes.ts has every kernel's row and query layout):
-   * out[i] = distance(query block, code row(first + i)), float32 at outOffset.
+   * out[i] = distance(query block, code row(first + i)), float32 at outOffset. residualsOffset is where
+   * a two-level LVQ's second-level rows start (0 for the other kernels).
    */
-  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void;
+  codeRange(
+    kernel: CodeKernel,
+    width: number,
+    queryOffset: number,
+    rowsOffset: number,
+    strideBytes: number,
+    first: number,
+    count: number,
+    outOffset: number,
+    residualsOffset: number,
+  ): void;
   /** out[i] = distance(query block, code row(slots[i])), slots being u32 at slotsOffset: a graph node's neighbours in one call. */
-  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void;
+  codeSlots(
+    kernel: CodeKernel,
+    width: number,
+    queryOffset: number,
+    rowsOffset: number,
+    strideBytes: number,
+    slotsOffset: number,
+    count: number,
+    outOffset: number,
+    residualsOffset: number,
+  ): void;
 }
 
 export interface KernelBackend {

@@ -2,7 +2,7 @@
  * The reference kernels: plain TypeScript, the specification the WASM kernels are tested against, and the
  * backend used where WebAssembly SIMD is unavailable. Readability over speed.
  */
-import { type CodeKernel, referenceCodeDistance } from './codes.js';
+import { type CodeKernel, referenceCodeDistance, residualRowBytes } from './codes.js';
 import type { KernelBackend, KernelMemory, KernelMetric } from './kernel.js';
 
 const PAGE_BYTES = 65536;
@@ -63,21 +63,25 @@ class ReferenceMemory implements KernelMemory {
     }
   }
 
-  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number): void {
+  codeRange(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, first: number, count: number, outOffset: number, residualsOffset: number): void {
     const f32 = new Float32Array(this.buffer);
     const out = outOffset >> 2;
+    const residualStride = residualRowBytes(width);
     for (let i = 0; i < count; i++) {
-      f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + (first + i) * strideBytes);
+      const row = first + i;
+      f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + row * strideBytes, residualsOffset + row * residualStride);
     }
   }
 
-  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number): void {
+  codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number, residualsOffset: number): void {
     const f32 = new Float32Array(this.buffer);
     const u32 = new Uint32Array(this.buffer);
     const out = outOffset >> 2;
     const slots = slotsOffset >> 2;
+    const residualStride = residualRowBytes(width);
     for (let i = 0; i < count; i++) {
-      f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + u32[slots + i] * strideBytes);
+      const row = u32[slots + i];
+      f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + row * strideBytes, residualsOffset + row * residualStride);
     }
   }
 }

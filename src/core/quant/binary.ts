@@ -19,6 +19,7 @@ export class BinaryQuantizer implements Quantizer {
   readonly dimension: number;
   readonly codeBytes: number;
   readonly twoLevel = false;
+  readonly residualBytes = 0;
   readonly kernelWidth: number;
   readonly queryBytes: number;
   readonly minTrainingRows = 1;
@@ -58,7 +59,7 @@ export class BinaryQuantizer implements Quantizer {
     this.spread = Float32Array.from(spread, (s) => s / rows);
   }
 
-  encode(vectors: Float32Array, rows: number): Uint8Array {
+  encode(vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array } {
     return encodeRows(this, vectors, rows);
   }
 

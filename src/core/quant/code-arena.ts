@@ -8,7 +8,11 @@
  *   [0, Q)                       query prepared for 'l2'  (Q = quantizer.queryBytes)
  *   [Q, 2Q)                      query prepared for 'dot'
  *   [2Q, + capacity * stride)    code rows, stride = quantizer.codeBytes
+ *   [.., + capacity * rstride)   residual rows of a two-level LVQ, rstride = quantizer.residualBytes
  *   [.., ..)                     scratch: slot list, then output distances (per call)
+ *
+ * The residual rows sit apart from the code rows so traversal reads only the small first-level rows;
+ * growing the capacity moves them up (one copy per doubling).
  *
  * setQuery keeps the float32 query and prepares the block for a metric on its first use (graphs mix
  * 'l2' pruning with the collection's metric), so a query costs one preparation per metric it is scored
@@ -30,6 +34,8 @@ export class CodeArena implements ScoringArena {
   readonly quantizer: Quantizer;
   /** Bytes per row (quantizer.codeBytes). */
   readonly strideBytes: number;
+  /** Bytes per residual row (quantizer.residualBytes; 0 for one-level methods). */
+  readonly residualStrideBytes: number;
   private readonly memory: KernelMemory;
   private readonly rowsOffset: number;
   private readonly rowsMax: number;
@@ -47,8 +53,9 @@ export class CodeArena implements ScoringArena {
     this.quantizer = quantizer;
     this.dimension = quantizer.dimension;
     this.strideBytes = quantizer.codeBytes;
+    this.residualStrideBytes = quantizer.residualBytes;
     this.rowsOffset = 2 * quantizer.queryBytes;
-    this.rowsMax = Math.max(1, initialCapacity, Math.floor(maximumRowBytes / this.strideBytes));
+    this.rowsMax = Math.max(1, initialCapacity, Math.floor(maximumRowBytes / (this.strideBytes + this.residualStrideBytes)));
     this.capacity = Math.max(1, Math.min(initialCapacity, this.rowsMax));
     this.query = new Float32Array(this.dimension);
     this.decodedRow = new Float32Array(this.dimension);
@@ -60,9 +67,19 @@ export class CodeArena implements ScoringArena {
     return this.rowCount;
   }
 
-  /** Bytes the rows occupy: count × codeBytes, the figure bytes-per-vector and segment caps use. */
+  /** Bytes the traversal rows occupy: count × codeBytes (stats' bytesPerVector.codes). */
   get rowBytes(): number {
     return this.rowCount * this.strideBytes;
+  }
+
+  /** Bytes the residual rows occupy: count × residualBytes (re-rank data). */
+  get residualBytes(): number {
+    return this.rowCount * this.residualStrideBytes;
+  }
+
+  /** Where the residual rows start (they move when the capacity grows). */
+  private get residualsOffset(): number {
+    return this.rowsOffset + this.capacity * this.strideBytes;
   }
 
   get memoryBytes(): number {
@@ -78,37 +95,57 @@ export class CodeArena implements ScoringArena {
   append(vector: ArrayLike<number>): number {
     if (this.rowCount === this.capacity) this.grow(this.rowCount + 1);
     const slot = this.rowCount++;
-    this.quantizer.encodeInto(vector, 0, new Uint8Array(this.memory.buffer), this.rowsOffset + slot * this.strideBytes);
+    const bytes = new Uint8Array(this.memory.buffer);
+    this.quantizer.encodeInto(vector, 0, bytes, this.rowsOffset + slot * this.strideBytes, bytes, this.residualsOffset + slot * this.residualStrideBytes);
     return slot;
   }
 
-  /** Appends `rows` rows already encoded by this quantizer (the segment file's code section). */
-  appendEncoded(codes: Uint8Array, rows: number): void {
+  /**
+   * Appends `rows` rows already encoded by this quantizer (the segment file's code sections): codes, and
+   * for two-level methods their residual rows.
+   */
+  appendEncoded(codes: Uint8Array, rows: number, residuals?: Uint8Array): void {
     assert(codes.length >= rows * this.strideBytes, `appendEncoded: ${codes.length} bytes for ${rows} rows of ${this.strideBytes}`);
+    assert(this.residualStrideBytes === 0 || (residuals !== undefined && residuals.length >= rows * this.residualStrideBytes), 'appendEncoded: two-level rows need their residual rows');
     if (this.rowCount + rows > this.capacity) this.grow(this.rowCount + rows);
-    new Uint8Array(this.memory.buffer).set(codes.subarray(0, rows * this.strideBytes), this.rowsOffset + this.rowCount * this.strideBytes);
+    const bytes = new Uint8Array(this.memory.buffer);
+    bytes.set(codes.subarray(0, rows * this.strideBytes), this.rowsOffset + this.rowCount * this.strideBytes);
+    if (residuals && this.residualStrideBytes > 0) {
+      bytes.set(residuals.subarray(0, rows * this.residualStrideBytes), this.residualsOffset + this.rowCount * this.residualStrideBytes);
+    }
     this.rowCount += rows;
   }
 
-  /** A copy of rows [first, first + rows) as stored (for the segment file). */
+  /** A copy of code rows [first, first + rows) as stored (for the segment file). */
   encoded(first = 0, rows = this.rowCount - first): Uint8Array {
     const at = this.rowsOffset + first * this.strideBytes;
     return new Uint8Array(this.memory.buffer.slice(at, at + rows * this.strideBytes));
   }
 
-  /** The reconstruction of one row. */
+  /** A copy of residual rows [first, first + rows) (empty for one-level methods). */
+  encodedResiduals(first = 0, rows = this.rowCount - first): Uint8Array {
+    const at = this.residualsOffset + first * this.residualStrideBytes;
+    return new Uint8Array(this.memory.buffer.slice(at, at + rows * this.residualStrideBytes));
+  }
+
+  /** The reconstruction of one row, from every level it has. */
   row(slot: number): Float32Array {
     const out = new Float32Array(this.dimension);
-    this.quantizer.decode(new Uint8Array(this.memory.buffer), this.rowsOffset + slot * this.strideBytes, out);
+    this.decodeInto(slot, out, 0);
     return out;
   }
 
   /** Reconstructions of rows [first, first + rows), packed. */
   packed(first = 0, rows = this.rowCount - first): Float32Array {
     const out = new Float32Array(rows * this.dimension);
-    const bytes = new Uint8Array(this.memory.buffer);
-    for (let r = 0; r < rows; r++) this.quantizer.decode(bytes, this.rowsOffset + (first + r) * this.strideBytes, out, r * this.dimension);
+    for (let r = 0; r < rows; r++) this.decodeInto(first + r, out, r * this.dimension);
     return out;
+  }
+
+  private decodeInto(slot: number, out: Float32Array, at: number): void {
+    const bytes = new Uint8Array(this.memory.buffer);
+    const residuals = this.residualStrideBytes > 0 ? bytes : undefined;
+    this.quantizer.decode(bytes, this.rowsOffset + slot * this.strideBytes, out, at, residuals, this.residualsOffset + slot * this.residualStrideBytes);
   }
 
   setQuery(query: Float32Array): void {
@@ -118,7 +155,7 @@ export class CodeArena implements ScoringArena {
   }
 
   setQueryFromRow(slot: number): void {
-    this.quantizer.decode(new Uint8Array(this.memory.buffer), this.rowsOffset + slot * this.strideBytes, this.decodedRow);
+    this.decodeInto(slot, this.decodedRow, 0);
     this.setQuery(this.decodedRow);
   }
 
@@ -179,7 +216,7 @@ export class CodeArena implements ScoringArena {
     const outOffset = this.scratchOffset();
     this.reserveOrThrow(outOffset + count * 4);
     const kernel = rerank ? this.quantizer.rerankKernel(metric) : this.quantizer.kernel(metric);
-    this.memory.codeRange(kernel, this.quantizer.kernelWidth, query, this.rowsOffset, this.strideBytes, first, count, outOffset);
+    this.memory.codeRange(kernel, this.quantizer.kernelWidth, query, this.rowsOffset, this.strideBytes, first, count, outOffset, this.residualsOffset);
     return new Float32Array(this.memory.buffer, outOffset, count);
   }
 
@@ -192,7 +229,7 @@ export class CodeArena implements ScoringArena {
     if (slots instanceof Uint32Array) u32.set(count === slots.length ? slots : slots.subarray(0, count), slotsOffset >> 2);
     else for (let i = 0; i < count; i++) u32[(slotsOffset >> 2) + i] = slots[i];
     const kernel = rerank ? this.quantizer.rerankKernel(metric) : this.quantizer.kernel(metric);
-    this.memory.codeSlots(kernel, this.quantizer.kernelWidth, query, this.rowsOffset, this.strideBytes, slotsOffset, count, outOffset);
+    this.memory.codeSlots(kernel, this.quantizer.kernelWidth, query, this.rowsOffset, this.strideBytes, slotsOffset, count, outOffset, this.residualsOffset);
     return outOffset >> 2;
   }
 
@@ -209,11 +246,11 @@ export class CodeArena implements ScoringArena {
   }
 
   private scratchOffset(): number {
-    return this.rowsOffset + this.capacity * this.strideBytes;
+    return this.bytesFor(this.capacity);
   }
 
   private bytesFor(capacity: number): number {
-    return this.rowsOffset + capacity * this.strideBytes;
+    return this.rowsOffset + capacity * (this.strideBytes + this.residualStrideBytes);
   }
 
   private grow(rows: number): void {
@@ -226,6 +263,12 @@ export class CodeArena implements ScoringArena {
     }
     const capacity = Math.min(this.rowsMax, Math.max(rows, this.capacity * 2));
     this.reserveOrThrow(this.bytesFor(capacity));
+    if (this.residualStrideBytes > 0) {
+      // The residual rows follow the code rows: move them past the new capacity (memmove semantics).
+      const from = this.residualsOffset;
+      const to = this.rowsOffset + capacity * this.strideBytes;
+      new Uint8Array(this.memory.buffer).copyWithin(to, from, from + this.rowCount * this.residualStrideBytes);
+    }
     this.capacity = capacity;
   }
 

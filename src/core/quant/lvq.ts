@@ -17,12 +17,14 @@
  * It holds with l and Δ stored as float32 because l is rounded down and Δ up before the codes are chosen,
  * so [l, l + (2^B − 1) Δ] still covers [min x', max x'].
  *
- * Row: codes (u8: pad4(d) bytes; u4: 8·⌈d/16⌉), then f32 l, Δ, n1 = ‖l + Δ c‖², and for two levels
- * f32 n2 = ‖two-level x̂'‖² and u8 residual codes (pad4(d)). Bytes per vector: LVQ-8 pad4(d) + 12,
- * LVQ-4 8⌈d/16⌉ + 12, LVQ-8x8 2·pad4(d) + 16, LVQ-4x8 8⌈d/16⌉ + pad4(d) + 16.
+ * Row: codes (u8: pad4(d) bytes; u4: 8·⌈d/16⌉), then f32 l, Δ, n1 = ‖l + Δ c‖². Two-level LVQ keeps
+ * its second level in a separate residual row (u8 residual codes, pad4(d) bytes, then f32
+ * n2 = ‖two-level x̂'‖²), so the traversal rows of LVQ-4x8 are exactly LVQ-4 rows and the residuals are
+ * the re-rank data. Bytes per vector: LVQ-8 pad4(d) + 12, LVQ-4 8⌈d/16⌉ + 12, LVQ-8x8 2·pad4(d) + 16,
+ * LVQ-4x8 8⌈d/16⌉ + pad4(d) + 16.
  */
 import { assert } from '../lib/assert.js';
-import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, lvqLevelOneBytes, u4Position, u8CodeBytes, writeIntegerPayload } from '../kernels/codes.js';
+import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, lvqLevelOneBytes, residualRowBytes, u4Position, writeIntegerPayload } from '../kernels/codes.js';
 import { type KernelMetric, alignUp } from '../kernels/kernel.js';
 import { ParamWriter, writeParamHeader } from './params.js';
 import {
@@ -48,6 +50,7 @@ export class LvqQuantizer implements Quantizer {
   /** 8 for two-level LVQ, 0 for one level. */
   readonly residualBits: 0 | 8;
   readonly codeBytes: number;
+  readonly residualBytes: number;
   readonly twoLevel: boolean;
   readonly kernelWidth: number;
   readonly queryBytes: number;
@@ -66,7 +69,8 @@ export class LvqQuantizer implements Quantizer {
     this.residualBits = residualBits;
     this.name = residualBits === 0 ? `lvq${bits}` : `lvq${bits}x8`;
     this.levelOne = lvqLevelOneBytes(bits, dimension);
-    this.codeBytes = residualBits === 0 ? this.levelOne + 12 : this.levelOne + 16 + u8CodeBytes(dimension);
+    this.codeBytes = this.levelOne + 12;
+    this.residualBytes = residualBits === 0 ? 0 : residualRowBytes(dimension);
     this.twoLevel = residualBits !== 0;
     this.levelOneKernel = bits === 8 ? 'lvq8' : 'lvq4';
     this.bothLevelsKernel = residualBits === 0 ? this.levelOneKernel : bits === 8 ? 'lvq8x8' : 'lvq4x8';
@@ -100,13 +104,14 @@ export class LvqQuantizer implements Quantizer {
     this.mean = Float32Array.from(meanOf(sample, rows, this.dimension));
   }
 
-  encode(vectors: Float32Array, rows: number): Uint8Array {
+  encode(vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array } {
     return encodeRows(this, vectors, rows);
   }
 
-  encodeInto(vector: ArrayLike<number>, at: number, out: Uint8Array, offset: number): void {
+  encodeInto(vector: ArrayLike<number>, at: number, out: Uint8Array, offset: number, residuals?: Uint8Array, residualOffset = 0): void {
     const mean = this.mean;
     assert(mean !== null, `${this.name} must be trained before it encodes`);
+    assert(this.residualBits === 0 || residuals !== undefined, `${this.name} encodes a residual row too`);
     const d = this.dimension;
     const x = this.centred;
     let lo = Infinity;
@@ -121,8 +126,8 @@ export class LvqQuantizer implements Quantizer {
     const step2 = Math.fround(delta / 255);
     const half = delta / 2;
     out.fill(0, offset, offset + this.codeBytes);
+    if (this.residualBits !== 0) residuals!.fill(0, residualOffset, residualOffset + this.residualBytes);
     const constants = offset + this.levelOne;
-    const residualAt = constants + 16;
     let n1 = 0;
     let n2 = 0;
     for (let j = 0; j < d; j++) {
@@ -136,7 +141,7 @@ export class LvqQuantizer implements Quantizer {
       n1 += level1 * level1;
       if (this.residualBits !== 0) {
         const c2 = step2 > 0 ? Math.min(255, Math.max(0, Math.round((x[j] - level1 + half) / step2))) : 0;
-        out[residualAt + j] = c2;
+        residuals![residualOffset + j] = c2;
         const both = level1 - half + step2 * c2;
         n2 += both * both;
       }
@@ -145,19 +150,10 @@ export class LvqQuantizer implements Quantizer {
     view.setFloat32(constants, l, true);
     view.setFloat32(constants + 4, delta, true);
     view.setFloat32(constants + 8, n1, true);
-    if (this.residualBits !== 0) view.setFloat32(constants + 12, n2, true);
+    if (this.residualBits !== 0) new DataView(residuals!.buffer, residuals!.byteOffset).setFloat32(residualOffset + this.residualBytes - 4, n2, true);
   }
 
-  /** Decodes both levels when the row has them (decodeLevelOne for the first alone). */
-  decode(codes: Uint8Array, offset: number, out: Float32Array, outOffset = 0): void {
-    this.decodeLevels(codes, offset, out, outOffset, this.residualBits !== 0);
-  }
-
-  decodeLevelOne(codes: Uint8Array, offset: number, out: Float32Array, outOffset = 0): void {
-    this.decodeLevels(codes, offset, out, outOffset, false);
-  }
-
-  private decodeLevels(codes: Uint8Array, offset: number, out: Float32Array, outOffset: number, both: boolean): void {
+  decode(codes: Uint8Array, offset: number, out: Float32Array, outOffset = 0, residuals?: Uint8Array, residualOffset = 0): void {
     const mean = this.mean;
     assert(mean !== null, `${this.name} must be trained before it decodes`);
     const view = new DataView(codes.buffer, codes.byteOffset);
@@ -165,6 +161,7 @@ export class LvqQuantizer implements Quantizer {
     const l = view.getFloat32(constants, true);
     const delta = view.getFloat32(constants + 4, true);
     const step2 = Math.fround(delta / 255);
+    const both = residuals !== undefined && this.residualBits !== 0;
     for (let j = 0; j < this.dimension; j++) {
       let c: number;
       if (this.bits === 8) c = codes[offset + j];
@@ -173,14 +170,15 @@ export class LvqQuantizer implements Quantizer {
         c = high ? codes[offset + byte] >> 4 : codes[offset + byte] & 15;
       }
       let value = l + delta * c;
-      if (both) value += -delta / 2 + step2 * codes[constants + 16 + j];
+      if (both) value += -delta / 2 + step2 * residuals[residualOffset + j];
       out[outOffset + j] = mean[j] + value;
     }
   }
 
-  reconstructionBound(_vector: ArrayLike<number>, codes: Uint8Array, offset: number): ReconstructionBound {
+  /** Δ/2 per coordinate for the traversal level, Δ/510 with the residual row. */
+  reconstructionBound(_vector: ArrayLike<number>, codes: Uint8Array, offset: number, residuals?: Uint8Array): ReconstructionBound {
     const delta = new DataView(codes.buffer, codes.byteOffset).getFloat32(offset + this.levelOne + 4, true);
-    const bound = this.residualBits === 0 ? delta / 2 : Math.fround(delta / 255) / 2;
+    const bound = residuals === undefined || this.residualBits === 0 ? delta / 2 : Math.fround(delta / 255) / 2;
     return { perCoordinate: new Float64Array(this.dimension).fill(bound) };
   }
 

@@ -33,6 +33,7 @@ export class PqQuantizer implements Quantizer {
   readonly k: number;
   readonly codeBytes: number;
   readonly twoLevel = false;
+  readonly residualBytes = 0;
   readonly kernelWidth: number;
   readonly queryBytes: number;
   readonly minTrainingRows: number;
@@ -120,7 +121,7 @@ export class PqQuantizer implements Quantizer {
     this.setCentroids(centroids);
   }
 
-  encode(vectors: Float32Array, rows: number): Uint8Array {
+  encode(vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array } {
     return encodeRows(this, vectors, rows);
   }
 

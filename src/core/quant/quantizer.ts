@@ -43,8 +43,16 @@ export interface Quantizer {
   readonly name: QuantizerName;
   readonly dimension: number;
   readonly trained: boolean;
-  /** Bytes of one code row, constants included: the bytes per vector and a code arena's stride (a multiple of 4). */
+  /**
+   * Bytes of one code row, constants included: what a graph traverses, a code arena's stride (a
+   * multiple of 4). Bytes per vector = codeBytes + residualBytes.
+   */
   readonly codeBytes: number;
+  /**
+   * Bytes of one second-level row (two-level LVQ's residual: the re-rank data, kept apart from the
+   * traversal rows); 0 for the other methods.
+   */
+  readonly residualBytes: number;
   /** The kernel a graph traverses with for `metric` (a two-level LVQ's first level). */
   kernel(metric: KernelMetric): CodeKernel;
   /** The kernel that uses everything a row holds (both levels of a two-level LVQ); kernel(metric) for the others. */
@@ -63,16 +71,22 @@ export interface Quantizer {
    * replaces the parameters: rows encoded before must be encoded again.
    */
   train(sample: Float32Array, rows: number): void;
-  /** Encodes vector[at, at + dimension) into out[offset, offset + codeBytes). The quantizer must be trained. */
-  encodeInto(vector: ArrayLike<number>, at: number, out: Uint8Array, offset: number): void;
-  /** Encodes `rows` packed vectors into one buffer of rows × codeBytes. */
-  encode(vectors: Float32Array, rows: number): Uint8Array;
-  /** Writes the reconstruction of the row at codes[offset] into out[outOffset, + dimension). */
-  decode(codes: Uint8Array, offset: number, out: Float32Array, outOffset?: number): void;
+  /**
+   * Encodes vector[at, at + dimension) into out[offset, offset + codeBytes), and its second level into
+   * residuals[residualOffset, + residualBytes) (required when residualBytes > 0). Must be trained.
+   */
+  encodeInto(vector: ArrayLike<number>, at: number, out: Uint8Array, offset: number, residuals?: Uint8Array, residualOffset?: number): void;
+  /** Encodes `rows` packed vectors: rows × codeBytes of codes and rows × residualBytes of residuals. */
+  encode(vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array };
+  /**
+   * Writes the reconstruction of the row at codes[offset] into out[outOffset, + dimension): both levels
+   * when the residual row is given, the traversal level alone otherwise.
+   */
+  decode(codes: Uint8Array, offset: number, out: Float32Array, outOffset?: number, residuals?: Uint8Array, residualOffset?: number): void;
   /** Writes the query block for `metric` at buffer[offset, offset + queryBytes) (offset 16-aligned). */
   prepareQuery(query: ArrayLike<number>, metric: KernelMetric, buffer: ArrayBuffer, offset: number): void;
-  /** The bound this method guarantees for decode(encode(vector)), given the row it encoded. */
-  reconstructionBound(vector: ArrayLike<number>, codes: Uint8Array, offset: number): ReconstructionBound;
+  /** The bound this method guarantees for decode(encode(vector)), given the row (and residual row) it encoded. */
+  reconstructionBound(vector: ArrayLike<number>, codes: Uint8Array, offset: number, residuals?: Uint8Array, residualOffset?: number): ReconstructionBound;
   /** The trained parameters in the versioned layout of docs/formats.md (framing and checksum are the caller's). */
   serialize(): Uint8Array;
 }
@@ -157,8 +171,9 @@ export function checkTrainingSample(quantizer: Pick<Quantizer, 'name' | 'dimensi
 }
 
 /** Encodes rows packed in `vectors` with encodeInto, one after another. */
-export function encodeRows(quantizer: Quantizer, vectors: Float32Array, rows: number): Uint8Array {
-  const out = new Uint8Array(rows * quantizer.codeBytes);
-  for (let r = 0; r < rows; r++) quantizer.encodeInto(vectors, r * quantizer.dimension, out, r * quantizer.codeBytes);
-  return out;
+export function encodeRows(quantizer: Quantizer, vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array } {
+  const codes = new Uint8Array(rows * quantizer.codeBytes);
+  const residuals = new Uint8Array(rows * quantizer.residualBytes);
+  for (let r = 0; r < rows; r++) quantizer.encodeInto(vectors, r * quantizer.dimension, codes, r * quantizer.codeBytes, residuals, r * quantizer.residualBytes);
+  return { codes, residuals };
 }

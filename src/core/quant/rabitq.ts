@@ -39,6 +39,7 @@ export class RabitqQuantizer implements Quantizer {
   readonly size: number;
   readonly codeBytes: number;
   readonly twoLevel = false;
+  readonly residualBytes = 0;
   readonly kernelWidth: number;
   readonly queryBytes: number;
   readonly minTrainingRows = 1;
@@ -79,7 +80,7 @@ export class RabitqQuantizer implements Quantizer {
     this.centroid = Float32Array.from(meanOf(sample, rows, this.dimension));
   }
 
-  encode(vectors: Float32Array, rows: number): Uint8Array {
+  encode(vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array } {
     return encodeRows(this, vectors, rows);
   }
 

@@ -32,6 +32,7 @@ export class Sq8Quantizer implements Quantizer {
   readonly dimension: number;
   readonly codeBytes: number;
   readonly twoLevel = false;
+  readonly residualBytes = 0;
   readonly kernelWidth: number;
   readonly queryBytes: number;
   readonly minTrainingRows = 1;
@@ -83,7 +84,7 @@ export class Sq8Quantizer implements Quantizer {
     this.step = step;
   }
 
-  encode(vectors: Float32Array, rows: number): Uint8Array {
+  encode(vectors: Float32Array, rows: number): { codes: Uint8Array; residuals: Uint8Array } {
     return encodeRows(this, vectors, rows);
   }
 

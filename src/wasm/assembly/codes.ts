@@ -368,7 +368,8 @@ let sum3: i32 = 0;
   return kind == SQ8 || kind == LVQ8 || kind == LVQ4;
 }
 
-@inline function score(kind: i32, width: usize, query: usize, row: usize): f32 {
+/** `residual` is the row's second-level row (two-level LVQ only). */
+@inline function score(kind: i32, width: usize, query: usize, row: usize, residual: usize): f32 {
   const q = query + HEADER;
   if (integerKind(kind)) {
     const qi = integerPayload(query, width);
@@ -385,8 +386,8 @@ let sum3: i32 = 0;
     const constants = row + levelOne;
     const l = load<f32>(constants);
     const delta = load<f32>(constants, 4);
-    const dot2 = dotU8(q, constants + 16, pad4(width));
-    return k0 + k1 * ((l - delta * 0.5) * S + delta * dot1 + (delta / 255) * dot2) + k2 * load<f32>(constants, 12);
+    const dot2 = dotU8(q, residual, pad4(width));
+    return k0 + k1 * ((l - delta * 0.5) * S + delta * dot1 + (delta / 255) * dot2) + k2 * load<f32>(residual + pad4(width));
   }
   if (kind == HAMMING) return hamming(q, row, ((width + 63) >> 6) << 3);
   if (kind == RABITQ) {
@@ -398,17 +399,25 @@ let sum3: i32 = 0;
   return k0 + lookup4(q, row, width);
 }
 
-@inline function range(kind: i32, width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
+/** Bytes of a two-level LVQ's residual row (u8 codes, f32 n2). */
+@inline function residualStride(width: usize): usize {
+  return pad4(width) + 4;
+}
+
+@inline function range(kind: i32, width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
   let row = rows + <usize>first * stride;
+  const rstride = residualStride(width);
+  let residual = residuals + <usize>first * rstride;
   const end = out + (<usize>count << 2);
   while (out < end) {
-    store<f32>(out, score(kind, width, query, row));
+    store<f32>(out, score(kind, width, query, row, residual));
     row += stride;
+    residual += rstride;
     out += 4;
   }
 }
 
-@inline function slots(kind: i32, width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
+@inline function slots(kind: i32, width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
   const end = out + (<usize>count << 2);
   if (integerKind(kind)) {
     // Four rows per pass: their cache misses overlap, and each query load serves four rows.
@@ -429,64 +438,66 @@ let sum3: i32 = 0;
       out += 16;
     }
   }
+  const rstride = residualStride(width);
   while (out < end) {
-    store<f32>(out, score(kind, width, query, rows + <usize>load<u32>(slotList) * stride));
+    const slot = <usize>load<u32>(slotList);
+    store<f32>(out, score(kind, width, query, rows + slot * stride, residuals + slot * rstride));
     slotList += 4;
     out += 4;
   }
 }
 
-export function sq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(SQ8, width, query, rows, stride, first, count, out);
+export function sq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(SQ8, width, query, rows, stride, first, count, out, residuals);
 }
-export function sq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(SQ8, width, query, rows, stride, slotList, count, out);
+export function sq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(SQ8, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function lvq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(LVQ8, width, query, rows, stride, first, count, out);
+export function lvq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(LVQ8, width, query, rows, stride, first, count, out, residuals);
 }
-export function lvq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(LVQ8, width, query, rows, stride, slotList, count, out);
+export function lvq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(LVQ8, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function lvq4Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(LVQ4, width, query, rows, stride, first, count, out);
+export function lvq4Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(LVQ4, width, query, rows, stride, first, count, out, residuals);
 }
-export function lvq4Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(LVQ4, width, query, rows, stride, slotList, count, out);
+export function lvq4Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(LVQ4, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function lvq8x8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(LVQ8X8, width, query, rows, stride, first, count, out);
+export function lvq8x8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(LVQ8X8, width, query, rows, stride, first, count, out, residuals);
 }
-export function lvq8x8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(LVQ8X8, width, query, rows, stride, slotList, count, out);
+export function lvq8x8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(LVQ8X8, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function lvq4x8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(LVQ4X8, width, query, rows, stride, first, count, out);
+export function lvq4x8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(LVQ4X8, width, query, rows, stride, first, count, out, residuals);
 }
-export function lvq4x8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(LVQ4X8, width, query, rows, stride, slotList, count, out);
+export function lvq4x8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(LVQ4X8, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function hammingRange(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(HAMMING, width, query, rows, stride, first, count, out);
+export function hammingRange(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(HAMMING, width, query, rows, stride, first, count, out, residuals);
 }
-export function hammingSlots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(HAMMING, width, query, rows, stride, slotList, count, out);
+export function hammingSlots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(HAMMING, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function rabitqRange(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(RABITQ, width, query, rows, stride, first, count, out);
+export function rabitqRange(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(RABITQ, width, query, rows, stride, first, count, out, residuals);
 }
-export function rabitqSlots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(RABITQ, width, query, rows, stride, slotList, count, out);
+export function rabitqSlots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(RABITQ, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function pq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(PQ8, width, query, rows, stride, first, count, out);
+export function pq8Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(PQ8, width, query, rows, stride, first, count, out, residuals);
 }
-export function pq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(PQ8, width, query, rows, stride, slotList, count, out);
+export function pq8Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(PQ8, width, query, rows, stride, slotList, count, out, residuals);
 }
-export function pq4Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize): void {
-  range(PQ4, width, query, rows, stride, first, count, out);
+export function pq4Range(width: u32, query: usize, rows: usize, stride: usize, first: u32, count: u32, out: usize, residuals: usize): void {
+  range(PQ4, width, query, rows, stride, first, count, out, residuals);
 }
-export function pq4Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize): void {
-  slots(PQ4, width, query, rows, stride, slotList, count, out);
+export function pq4Slots(width: u32, query: usize, rows: usize, stride: usize, slotList: usize, count: u32, out: usize, residuals: usize): void {
+  slots(PQ4, width, query, rows, stride, slotList, count, out, residuals);
 }

@@ -8,7 +8,7 @@
  * float32 'l2' kernel scoring a point against every centroid, or a centroid against every point, in one
  * call — and in plain TypeScript otherwise; both choose the same nearest centroids up to float rounding.
  */
-import { type KernelBackend, type KernelMemory, strideFor } from '../kernels/kernel.js';
+import { type KernelBackend, type KernelMemory, type KernelMetric, strideFor } from '../kernels/kernel.js';
 import { Prng } from '../lib/prng.js';
 
 export interface KmeansInput {
@@ -124,13 +124,16 @@ export class KernelRows {
     }
   }
 
-  /** Squared distances from query[at, at + dim) to the block's `rows` first rows (a view valid until the next call). */
-  distances(block: number, query: ArrayLike<number>, at: number, rows = this.blocks[block].rows): Float32Array {
+  /**
+   * Distances (squared l2, or −⟨q, row⟩ for 'dot') from query[at, at + dim) to the block's `rows` first
+   * rows (a view valid until the next call).
+   */
+  distances(block: number, query: ArrayLike<number>, at: number, rows = this.blocks[block].rows, metric: KernelMetric = 'l2'): Float32Array {
     const { dim, stride, at: rowsAt } = this.blocks[block];
     const f32 = new Float32Array(this.memory.buffer);
     for (let j = 0; j < dim; j++) f32[j] = query[at + j];
     f32.fill(0, dim, this.queryFloats);
-    this.memory.distanceRange('l2', dim, 0, rowsAt, stride, 0, rows, this.outAt);
+    this.memory.distanceRange(metric, dim, 0, rowsAt, stride, 0, rows, this.outAt);
     return new Float32Array(this.memory.buffer, this.outAt, rows);
   }
 }

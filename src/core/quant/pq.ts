@@ -148,9 +148,22 @@ export class PqQuantizer implements Quantizer {
   }
 
   encodeInto(vector: ArrayLike<number>, at: number, out: Uint8Array, offset: number): void {
-    const { searches, centroids } = this;
-    assert(searches !== null && centroids !== null, `${this.name} must be trained before it encodes`);
-    if (this.backend && this.codebookKernels === null) {
+    const searches = this.searches;
+    assert(searches !== null, `${this.name} must be trained before it encodes`);
+    const kernels = this.kernels();
+    out.fill(0, offset, offset + this.codeBytes);
+    for (let s = 0; s < this.m; s++) {
+      const code = kernels ? argmin(kernels.distances(s, vector, at + this.starts[s])) : searches[s].nearest(vector, at + this.starts[s]);
+      if (this.bits === 8) out[offset + s] = code;
+      else out[offset + (s >> 1)] |= s & 1 ? code << 4 : code;
+    }
+  }
+
+  /** The codebooks in a kernel memory, when a backend was handed in (made on first use). */
+  private kernels(): KernelRows | null {
+    const centroids = this.centroids;
+    if (!this.backend || centroids === null) return null;
+    if (this.codebookKernels === null) {
       const kernels = new KernelRows(
         this.backend,
         Array.from({ length: this.m }, (_, s) => ({ dim: this.starts[s + 1] - this.starts[s], rows: this.k })),
@@ -158,13 +171,7 @@ export class PqQuantizer implements Quantizer {
       for (let s = 0; s < this.m; s++) kernels.load(s, centroids, this.k, this.starts[s + 1] - this.starts[s], this.offsets[s]);
       this.codebookKernels = kernels;
     }
-    const kernels = this.codebookKernels;
-    out.fill(0, offset, offset + this.codeBytes);
-    for (let s = 0; s < this.m; s++) {
-      const code = kernels ? argmin(kernels.distances(s, vector, at + this.starts[s])) : searches[s].nearest(vector, at + this.starts[s]);
-      if (this.bits === 8) out[offset + s] = code;
-      else out[offset + (s >> 1)] |= s & 1 ? code << 4 : code;
-    }
+    return this.codebookKernels;
   }
 
   private codeOf(codes: Uint8Array, offset: number, s: number): number {
@@ -193,6 +200,12 @@ export class PqQuantizer implements Quantizer {
     const centroids = this.centroids;
     assert(centroids !== null, `${this.name} must be trained before it scores`);
     const view = queryView(buffer, offset, this.queryBytes);
+    const kernels = this.kernels();
+    if (kernels) {
+      // The float kernels compute exactly the table's entries: ‖q_s − c‖² ('l2') or −⟨q_s, c⟩ ('dot').
+      for (let s = 0; s < this.m; s++) view.set(kernels.distances(s, query, this.starts[s], this.k, metric), CODE_QUERY_PAYLOAD + s * this.k);
+      return;
+    }
     let at = CODE_QUERY_PAYLOAD;
     for (let s = 0; s < this.m; s++) {
       const start = this.starts[s];

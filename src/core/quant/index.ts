@@ -8,7 +8,7 @@ import { BinaryQuantizer } from './binary.js';
 import { LvqQuantizer } from './lvq.js';
 import { ParamReader, readParamHeader } from './params.js';
 import { PqQuantizer } from './pq.js';
-import { QUANTIZER_KINDS, type Quantizer, type QuantizerName, type QuantizerOptions } from './quantizer.js';
+import { QUANTIZER_KINDS, type Quantizer, type QuantizerOptions } from './quantizer.js';
 import { RABITQ_DEFAULT_SEED, RabitqQuantizer, rabitqSize } from './rabitq.js';
 import { FhtKacRotation } from './rotation.js';
 import { Sq8Quantizer } from './sq8.js';

@@ -24,7 +24,7 @@
  * LVQ-4x8 8⌈d/16⌉ + pad4(d) + 16.
  */
 import { assert } from '../lib/assert.js';
-import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, lvqLevelOneBytes, residualRowBytes, u4Position, writeIntegerPayload } from '../kernels/codes.js';
+import { type CodeKernel, CODE_QUERY_PAYLOAD, codeQueryBytes, lvqLevelOneBytes, residualRowBytes, writeIntegerPayload } from '../kernels/codes.js';
 import { type KernelMetric, alignUp } from '../kernels/kernel.js';
 import { ParamWriter, writeParamHeader } from './params.js';
 import {
@@ -56,7 +56,7 @@ export class LvqQuantizer implements Quantizer {
   readonly queryBytes: number;
   readonly minTrainingRows = 1;
   private mean: Float32Array | null = null;
-  /** Bytes of the level-1 codes: where l, Δ, n1 (n2) start. */
+  /** Bytes of the level-1 codes: where l, Δ, n1 start. */
   private readonly levelOne: number;
   private readonly centred: Float64Array;
   private readonly levels: number;
@@ -132,11 +132,9 @@ export class LvqQuantizer implements Quantizer {
     let n2 = 0;
     for (let j = 0; j < d; j++) {
       const c = delta > 0 ? Math.min(this.levels, Math.max(0, Math.round((x[j] - l) / delta))) : 0;
+      // u4: codes.ts's layout (u4Position), inlined: byte 8⌊j/16⌋ + j mod 8, high nibble for j mod 16 ≥ 8.
       if (this.bits === 8) out[offset + j] = c;
-      else {
-        const { byte, high } = u4Position(j);
-        out[offset + byte] |= high ? c << 4 : c;
-      }
+      else out[offset + 8 * (j >> 4) + (j & 7)] |= j & 8 ? c << 4 : c;
       const level1 = l + delta * c;
       n1 += level1 * level1;
       if (this.residualBits !== 0) {
@@ -166,8 +164,8 @@ export class LvqQuantizer implements Quantizer {
       let c: number;
       if (this.bits === 8) c = codes[offset + j];
       else {
-        const { byte, high } = u4Position(j);
-        c = high ? codes[offset + byte] >> 4 : codes[offset + byte] & 15;
+        const byte = codes[offset + 8 * (j >> 4) + (j & 7)];
+        c = j & 8 ? byte >> 4 : byte & 15;
       }
       let value = l + delta * c;
       if (both) value += -delta / 2 + step2 * residuals[residualOffset + j];

@@ -162,3 +162,25 @@ test('integer sums cannot overflow: the largest dimension, every code at its max
     }
   }
 });
+
+test('code kernels also run on shared memories (worker threads attach to those)', () => {
+  assert.equal(wasm.sharedMemory, true);
+  const quantizer = createQuantizer('lvq8', 20);
+  const rng = new Prng(3);
+  const rows = Float32Array.from({ length: 40 * 20 }, () => gaussian(rng));
+  quantizer.train(rows, 40);
+  const memory = wasm.createMemory(1 << 16, 1 << 16, { shared: true });
+  assert.ok(memory.shareable !== undefined);
+  const plain = new ArrayBuffer(1 << 16);
+  for (const target of [memory.buffer, plain]) {
+    const bytes = new Uint8Array(target);
+    quantizer.prepareQuery(rows.subarray(0, 20), 'l2', target, 0);
+    for (let r = 0; r < 40; r++) quantizer.encodeInto(rows, r * 20, bytes, 4096 + r * quantizer.codeBytes);
+  }
+  memory.codeRange('lvq8', 20, 0, 4096, quantizer.codeBytes, 0, 40, 32768, 0);
+  const out = new Float32Array(memory.buffer, 32768, 40);
+  for (let r = 0; r < 40; r++) {
+    const spec = referenceCodeDistance('lvq8', 20, plain, 0, 4096 + r * quantizer.codeBytes);
+    assert.ok(Math.abs(out[r] - spec) <= 1e-4 * (1 + Math.abs(spec)), `row ${r}: ${out[r]} vs ${spec}`);
+  }
+});

@@ -92,3 +92,32 @@ export function lowRankVectors(count: number, dimension: number, seed: number, i
     return x;
   });
 }
+
+/**
+ * `clusters` curved 2-D manifolds (swiss-roll patches) in `dimension`-d, each through its own random
+ * 3-D subspace around its own centre, plus a little isotropic noise: data whose local neighbourhoods a
+ * linear projection (PCA) folds onto each other, while a neighbour-graph layout can unroll them.
+ */
+export function curvedClusters(count: number, dimension: number, clusters: number, seed: number): { vectors: Float32Array[]; labels: number[] } {
+  const rng = new Prng(seed);
+  const bases = Array.from({ length: clusters }, () => Array.from({ length: 3 }, () => unit(randomVector(dimension, rng))));
+  const centres = Array.from({ length: clusters }, () => Float32Array.from(randomVector(dimension, rng), (x) => x * 4));
+  const labels: number[] = [];
+  const vectors = Array.from({ length: count }, () => {
+    const c = rng.int(clusters);
+    labels.push(c);
+    const t = 1.5 * Math.PI * (1 + 2 * rng.next());
+    const height = 6 * rng.next();
+    const roll = [(t * Math.cos(t)) / 6, height / 6, (t * Math.sin(t)) / 6];
+    const v = Float32Array.from(centres[c], (x) => x + 0.02 * gaussian(rng));
+    for (let a = 0; a < 3; a++) for (let i = 0; i < dimension; i++) v[i] += roll[a] * bases[c][a][i];
+    return v;
+  });
+  return { vectors, labels };
+}
+
+function unit(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  return Float32Array.from(v, (x) => x / Math.sqrt(norm));
+}

@@ -27,7 +27,7 @@ setRuntime({
 });
 
 export { Quiver, type CollectionInfo } from './db/database.js';
-export { Collection, type QueryRequest, type QueryPlan, type CollectionStats, type WriteResult } from './db/collection.js';
+export { Collection, type QueryRequest, type QueryPlan, type CollectionStats, type WriteResult, type MapRequest, type MapResult } from './db/collection.js';
 export type { OpenOptions, CollectionConfig } from './db/config.js';
 export type { Hit, IncludeField } from './core/collection/collection.js';
 export type { RecordInput, UpdateInput, StoredRecord, Metadata, Metric, Json } from './core/collection/records.js';

@@ -19,6 +19,7 @@ import {
 } from '../core/collection/records.js';
 import { resolveIndexConfig } from '../core/collection/index-config.js';
 import type { IndexConfig } from '../core/collection/recipe.js';
+import { type MapResult, mapCollection } from '../core/collection/map.js';
 import { QuiverError } from '../core/errors.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { Quiver } from './database.js';
@@ -68,6 +69,22 @@ export interface CollectionStats {
   storage: { durability: string; persistent: boolean; walBytes: number; checkpoints: number };
 }
 
+export interface MapRequest {
+  /** Neighbours per point in the k-NN graph the layout is computed from; default 15, at most LIMITS.mapNeighborsMax. */
+  k?: number;
+  /** Points at most: larger collections are sampled (seeded, uniform); default and maximum LIMITS.mapPointsMax. */
+  sample?: number;
+  /** Seed of the sample, the graph and the layout: the same seed over the same records gives the same map. */
+  seed?: number;
+  /** SGD epochs; by default chosen from the graph's size (docs/console.md). */
+  epochs?: number;
+  /** ['metadata'] returns each point's metadata (for colouring). */
+  include?: 'metadata'[];
+  signal?: AbortSignal;
+}
+
+export type { MapResult };
+
 export interface WriteResult {
   count: number;
   sequence: string;
@@ -75,6 +92,10 @@ export interface WriteResult {
 
 const INCLUDE_FIELDS = new Set<IncludeField>(['metadata', 'document', 'vector']);
 const DEFAULT_K = 10;
+const MAP_DEFAULT_K = 15;
+const MAP_DEFAULT_SEED = 1;
+/** A map job computes for about this long before it hands the event loop back. */
+const MAP_SLICE_MS = 20;
 
 export class Collection {
   readonly name: string;
@@ -244,6 +265,38 @@ export class Collection {
   }
 
   /**
+   * A 2-D map of the collection (or of a seeded sample of it): a LargeVis/UMAP-style layout computed from
+   * Quiver's k-NN graph, with its 10-NN preservation beside a PCA projection's (docs/console.md). Runs in
+   * slices of ~20 ms, so queries and writes go on meanwhile; records written during the job may be left out.
+   */
+  async map(request: MapRequest = {}): Promise<MapResult> {
+    const engine = this.db.engine(this.name);
+    const signal = request?.signal;
+    if (!isPlainObject(request)) throw new QuiverError('INVALID_ARGUMENT', `map takes an object such as { k: 15, sample: 10000 }; got ${describe(request)}.`, {});
+    rejectUnknown(request, ['k', 'sample', 'seed', 'epochs', 'include', 'signal'], {});
+    const k = checkWhole(request.k ?? MAP_DEFAULT_K, 'k', 1, LIMITS.mapNeighborsMax, 'mapNeighborsMax');
+    const sample = checkWhole(request.sample ?? LIMITS.mapPointsMax, 'sample', 1, LIMITS.mapPointsMax, 'mapPointsMax');
+    const seed = checkWhole(request.seed ?? MAP_DEFAULT_SEED, 'seed', 0, 0xffffffff);
+    const epochs = request.epochs === undefined ? undefined : checkWhole(request.epochs, 'epochs', 1, LIMITS.mapEpochsMax, 'mapEpochsMax');
+    if (request.include !== undefined && (!Array.isArray(request.include) || request.include.some((f) => f !== 'metadata'))) {
+      throw new QuiverError('INVALID_ARGUMENT', `map's include is [] or ['metadata']; got ${describe(request.include)}.`, { field: 'include' });
+    }
+    throwIfAborted(signal);
+    const job = mapCollection(engine, this.db.kernels, { k, sample, seed, epochs, includeMetadata: request.include?.includes('metadata') === true });
+    for (;;) {
+      const started = performance.now();
+      let step = job.next();
+      while (!step.done && performance.now() - started < MAP_SLICE_MS) step = job.next();
+      if (step.done) return step.value;
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(signal);
+      if (this.db.engine(this.name) !== engine) {
+        throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped while its map was computed.`, { collection: this.name });
+      }
+    }
+  }
+
+  /**
    * Changes the collection's index online. Not available in this version: the index is checked (a bad
    * recipe is INVALID_ARGUMENT) and the call rejects with UNSUPPORTED.
    */
@@ -321,6 +374,17 @@ function checkSearch(search: unknown): { ef?: number } {
     throw new QuiverError('INVALID_ARGUMENT', `search.ef is a whole number from 1 to ${LIMITS.kMax}; got ${describe(search.ef)}.`, { field: 'search.ef' });
   }
   return search as { ef?: number };
+}
+
+function checkWhole(value: unknown, field: string, min: number, max: number, limit?: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new QuiverError('INVALID_ARGUMENT', `${field} is a whole number from ${min} to ${max}; got ${describe(value)}.`, { field });
+  }
+  if (value > max) {
+    if (limit) throw new QuiverError('LIMIT_EXCEEDED', `${field} is ${value}; the limit is ${max}.`, { limit, received: value, maximum: max });
+    throw new QuiverError('INVALID_ARGUMENT', `${field} is a whole number from ${min} to ${max}; got ${value}.`, { field });
+  }
+  return value;
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -28,6 +28,15 @@ export const LIMITS = {
   collectionNameMax: 64,
   /** Records in one scan batch. */
   scanBatchMax: 10_000,
+  /**
+   * Points in a collection map (map({ sample })): larger collections are sampled. A map of this many
+   * points takes seconds of CPU (docs/console.md has the figures) and ~1 MB of coordinates.
+   */
+  mapPointsMax: 50_000,
+  /** Neighbours per point in a map's k-NN graph (map({ k })). */
+  mapNeighborsMax: 100,
+  /** SGD epochs of a map's layout (map({ epochs })). */
+  mapEpochsMax: 2_000,
 } as const;
 
 /** A segment's vectors live in one WebAssembly.Memory (wasm32: 4 GiB at most); sealing well below. */

@@ -13,6 +13,7 @@ import type {
   CountResponseBody,
   ExplainResponseBody,
   GetResponseBody,
+  MapResponseBody,
   QueryManyResponseBody,
   QueryResponseBody,
   ScanResponseBody,
@@ -22,6 +23,8 @@ import type {
 } from '../protocol/schemas.js';
 import type {
   CollectionConfig,
+  CollectionMap,
+  MapRequest,
   CollectionInfo,
   CollectionStats,
   Hit,
@@ -94,7 +97,8 @@ export class QuiverClient {
     this.headers = options.headers ?? {};
     const fetchImpl = options.fetch ?? globalThis.fetch;
     if (typeof fetchImpl !== 'function') throw new QuiverError('UNSUPPORTED', 'This runtime has no fetch; pass one as options.fetch.', {});
-    this.fetchImpl = fetchImpl;
+    // bound: browsers reject fetch called as a method of anything but the window ("Illegal invocation")
+    this.fetchImpl = fetchImpl === globalThis.fetch ? fetchImpl.bind(globalThis) : fetchImpl;
   }
 
   // ---- the database's methods ----
@@ -271,6 +275,19 @@ export class RemoteCollection {
 
   async stats(): Promise<CollectionStats> {
     return this.client.request('GET', `${this.path}/stats`);
+  }
+
+  /**
+   * A 2-D map of the collection from its k-NN graph, with the 10-NN preservation of the layout and of
+   * PCA (the embedded collection.map). Aborting `signal` stops the job on the server.
+   */
+  async map(request: MapRequest = {}): Promise<CollectionMap> {
+    // anything but an object goes to the server as is, to be rejected there with the embedded API's error
+    let body: unknown = request;
+    let signal: AbortSignal | undefined;
+    if (isPlainObject(request)) ({ signal, ...body } = request as MapRequest);
+    const map = await this.client.request<MapResponseBody>('POST', `${this.path}/map`, { body, signal, vectors: true });
+    return { ...map, coordinates: vectorIn(map.coordinates), pca: vectorIn(map.pca) } as CollectionMap;
   }
 
   /** { name, dimension, metric, index, count } (the collection's entry in listCollections). */

@@ -7,6 +7,8 @@ export { QuiverError, isQuiverError, type ErrorCode, type ErrorCategory } from '
 export type {
   CollectionConfig,
   CollectionInfo,
+  CollectionMap,
+  MapRequest,
   CollectionStats,
   Hit,
   IncludeField,

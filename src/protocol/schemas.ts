@@ -256,6 +256,55 @@ export const VectorsQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
+// ---- maps (the console's map page) ----
+
+export const MapRequestSchema = Type.Object(
+  {
+    k: Type.Optional(Type.Number({ description: `Neighbours per point in the k-NN graph the layout is computed from (default 15, at most ${LIMITS.mapNeighborsMax}).` })),
+    sample: Type.Optional(Type.Number({ description: `Points at most; larger collections are sampled, seeded and uniform (default and maximum ${LIMITS.mapPointsMax}).` })),
+    seed: Type.Optional(Type.Number({ description: 'Seed of the sample, the graph and the layout (0 to 2^32 - 1, default 1): the same seed over the same records gives the same map.' })),
+    epochs: Type.Optional(Type.Number({ description: `SGD epochs (default: chosen from the graph's size; at most ${LIMITS.mapEpochsMax}).` })),
+    include: Type.Optional(Type.Array(Type.Literal('metadata'), { description: "['metadata'] returns each point's metadata." })),
+  },
+  { $id: 'MapRequest', additionalProperties: false },
+);
+
+export const MapResponseSchema = Type.Object(
+  {
+    keys: Type.Array(Type.String(), { description: 'The records laid out.' }),
+    coordinates: Type.Union([Type.Array(Type.Number()), ref(VectorF32Schema)], { description: '(x, y) per key, interleaved, centred and scaled into [-1, 1]; base64 float32 with ?vectors=f32.' }),
+    pca: Type.Union([Type.Array(Type.Number()), ref(VectorF32Schema)], { description: 'The PCA projection of the same points, scaled the same way (the baseline).' }),
+    metadata: Type.Optional(Type.Array(Type.Union([ref(MetadataSchema), Type.Null()]), { description: 'Aligned with keys, when include has metadata.' })),
+    count: Type.Number({ description: 'Live records in the collection when the map was made.' }),
+    neighbors: Type.Object(
+      {
+        k: Type.Number(),
+        source: Type.Union([Type.Literal('index'), Type.Literal('sample-graph')], { description: "'index': the collection's own graph; 'sample-graph': a transient HNSW over the sample." }),
+        ef: Type.Number(),
+      },
+      { additionalProperties: false },
+    ),
+    epochs: Type.Number(),
+    seed: Type.Number(),
+    preservation: Type.Union(
+      [
+        Type.Object(
+          {
+            k: Type.Number(),
+            layout: Type.Number({ description: "Mean share of each evaluated point's k exact nearest neighbours that are among its k nearest on the map." }),
+            pca: Type.Number({ description: 'The same figure for the PCA projection.' }),
+            evaluated: Type.Number({ description: 'Points the figure is averaged over.' }),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { description: 'k-NN preservation of the layout and of PCA (null below 3 points).' },
+    ),
+  },
+  { $id: 'MapResponse', additionalProperties: false },
+);
+
 // ---- maintenance ----
 
 export const OptimizeRequestSchema = Type.Object(
@@ -330,6 +379,8 @@ export const NAMED_SCHEMAS: TSchema[] = [
   WriteResultSchema,
   QueryRequestSchema,
   QueryPlanSchema,
+  MapRequestSchema,
+  MapResponseSchema,
   ErrorBodySchema,
 ];
 
@@ -356,3 +407,5 @@ export type ExplainResponseBody = Static<typeof ExplainResponseSchema>;
 export type CollectionListBody = Static<typeof CollectionListSchema>;
 export type CountResponseBody = Static<typeof CountResponseSchema>;
 export type BackupResponseBody = Static<typeof BackupResponseSchema>;
+export type MapRequestBody = Static<typeof MapRequestSchema>;
+export type MapResponseBody = Static<typeof MapResponseSchema>;

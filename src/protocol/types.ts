@@ -5,6 +5,7 @@
  */
 import type {
   CollectionInfoBody,
+  MapResponseBody,
   CollectionStatsBody,
   QueryPlanBody,
   WireCollectionConfig,
@@ -68,6 +69,23 @@ export type IndexConfig = Omit<WireIndexConfig, 'reduce'> & {
 };
 
 export type CollectionConfig = Omit<WireCollectionConfig, 'index' | 'metric'> & { metric?: Metric; index?: string | IndexConfig };
+
+export interface MapRequest {
+  k?: number;
+  sample?: number;
+  seed?: number;
+  epochs?: number;
+  include?: 'metadata'[];
+  /** Aborts the HTTP request; the server stops the job. */
+  signal?: AbortSignal;
+}
+
+/** collection.map()'s result: as the embedded API's, coordinates as Float32Array (x, y interleaved). */
+export type CollectionMap = Omit<MapResponseBody, 'coordinates' | 'pca' | 'metadata'> & {
+  coordinates: Float32Array;
+  pca: Float32Array;
+  metadata?: (Metadata | null)[];
+};
 
 export type CollectionInfo = CollectionInfoBody;
 export type CollectionStats = CollectionStatsBody;

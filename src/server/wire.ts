@@ -1,7 +1,7 @@
 /** Records and hits between the embedded API's shapes (Float32Array vectors) and the wire's. */
-import type { Hit, QueryRequest, StoredRecord } from '../index.js';
+import type { Hit, MapResult, QueryRequest, StoredRecord } from '../index.js';
 import { encodeF32, vectorFromWire } from '../protocol/vectors.js';
-import type { WireHit, WireQueryRequest, WireStoredRecord } from '../protocol/schemas.js';
+import type { MapResponseBody, WireHit, WireQueryRequest, WireStoredRecord } from '../protocol/schemas.js';
 
 export type VectorEncoding = 'json' | 'f32';
 
@@ -29,4 +29,9 @@ export function hitsToWire(hits: Hit[], encoding: VectorEncoding): WireHit[] {
 export function queryFromWire(request: WireQueryRequest, where: Record<string, unknown> = {}): QueryRequest {
   if (request.vector === undefined) return request as QueryRequest;
   return { ...request, vector: vectorFromWire(request.vector, { ...where, field: 'vector' }) } as QueryRequest;
+}
+
+/** A map with its coordinate arrays as JSON numbers or base64 float32. */
+export function mapToWire(map: MapResult, encoding: VectorEncoding): MapResponseBody {
+  return { ...map, coordinates: vectorToWire(map.coordinates, encoding), pca: vectorToWire(map.pca, encoding) };
 }

@@ -19,6 +19,8 @@ import {
   ExplainResponseSchema,
   GetRequestSchema,
   GetResponseSchema,
+  MapRequestSchema,
+  MapResponseSchema,
   OptimizeRequestSchema,
   QueryManyRequestSchema,
   QueryManyResponseSchema,
@@ -36,7 +38,7 @@ import {
 import type { CollectionInfoBody } from '../../protocol/schemas.js';
 import { vectorFromWire } from '../../protocol/vectors.js';
 import type { App, ServerContext } from '../context.js';
-import { hitsToWire, queryFromWire, recordToWire } from '../wire.js';
+import { hitsToWire, mapToWire, queryFromWire, recordToWire } from '../wire.js';
 
 const errors = { default: ref(ErrorBodySchema) };
 const tags = ['collections'];
@@ -184,6 +186,35 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     handler: async (request) => {
       const { plan, hits } = await db.collection(request.params.name).explain(queryFromWire(request.body));
       return { plan, hits: hitsToWire(hits, request.query.vectors ?? 'json') };
+    },
+  });
+
+  app.post('/v1/collections/:name/map', {
+    config: { ...read, optionalBody: true },
+    schema: {
+      tags,
+      operationId: 'map',
+      summary: "A 2-D map of the collection from its k-NN graph, with its 10-NN preservation vs PCA (collection.map)",
+      description:
+        'Lays out up to `sample` records (a seeded sample of larger collections) with a LargeVis/UMAP-style layout of Quiver\'s k-NN graph. Takes seconds for tens of thousands of points; the server keeps answering other requests meanwhile, and stops the job when the client disconnects.',
+      params: CollectionParamsSchema,
+      querystring: VectorsQuerySchema,
+      body: ref(MapRequestSchema),
+      response: { 200: ref(MapResponseSchema), ...errors },
+    },
+    handler: async (request, reply) => {
+      // a client that goes away (the console's Cancel) stops the job at its next slice
+      const controller = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableFinished) controller.abort('the client disconnected');
+      };
+      reply.raw.on('close', onClose);
+      try {
+        const map = await db.collection(request.params.name).map({ ...request.body, signal: controller.signal } as Parameters<ReturnType<typeof db.collection>['map']>[0]);
+        return mapToWire(map, request.query.vectors ?? 'json');
+      } finally {
+        reply.raw.off('close', onClose);
+      }
     },
   });
 

@@ -170,3 +170,24 @@ it('every error code is documented in docs/errors.md', async () => {
   const missing = Object.entries(ERROR_CODES).filter(([code, category]) => !new RegExp(`\\| \`${code}\` \\| ${category} \\|`).test(doc));
   assert.deepEqual(missing, []);
 });
+
+it('the console uses the client only (and its UI library)', () => {
+  const consoleSrc = join(root, 'console', 'src');
+  const sources = (function walk(dir: string): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) return walk(path);
+      return /\.tsx?$/.test(name) ? [path] : [];
+    });
+  })(consoleSrc);
+  const wrong: string[] = [];
+  for (const path of sources) {
+    for (const m of readFileSync(path, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s*['"]([^'"]+)['"]|(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) {
+      const spec = m[1] ?? m[2];
+      const inside = spec.startsWith('.') && resolve(dirname(path), spec).startsWith(consoleSrc);
+      if (!inside && !['quiverdb/client', 'preact', 'preact/hooks'].includes(spec)) wrong.push(`${relative(root, path)} imports ${spec}`);
+    }
+  }
+  assert.ok(sources.length > 0);
+  assert.deepEqual(wrong, []);
+});

@@ -25,7 +25,7 @@ it('5,000 points in 64-d, 10 curved clusters, HNSW: the layout from the index pr
   assert.equal(map.keys.length, 5000);
   assert.equal(new Set(map.keys).size, 5000);
   assert.equal(map.count, 5000);
-  assert.deepEqual(map.neighbors, { k: 15, source: 'index', ef: 64 });
+  assert.deepEqual(map.neighbors, { k: 15, source: 'index', ef: 32 });
   assert.equal(map.coordinates.length, 10000);
   assert.ok(map.coordinates.every((c) => Number.isFinite(c) && Math.abs(c) <= 1 + 1e-6));
   assert.ok(map.metadata!.every((m, i) => (m as { cluster: number }).cluster === labels[Number(map.keys[i].slice(1))]));

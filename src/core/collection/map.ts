@@ -11,7 +11,7 @@
  */
 import { fitPcaSteps, projectPca, sampleIndices } from '../layout/pca.js';
 import { createLayout, normaliseCoordinates } from '../layout/layout.js';
-import { fuzzyUnion, membershipsOf } from '../layout/fuzzy.js';
+import { FuzzyUnion, membershipsOf } from '../layout/fuzzy.js';
 import { NO_NEIGHBOR, PreservationTally } from '../layout/preservation.js';
 import type { NeighborGraph, Rows } from '../layout/rows.js';
 import { hnswFactory } from '../index/hnsw/hnsw.js';
@@ -68,8 +68,14 @@ const EVALUATION_FLOAT_BUDGET = 3e9;
 const INDEX_UNINDEXED_MAX = 4_096;
 /** The transient graph over a sample: HNSW with M = 12, efConstruction = 48 (k-NN recall ~0.95 at ef 64). */
 const SAMPLE_GRAPH = { degree: 12, buildWindowSize: 48 };
+/**
+ * The beam width of the k-NN searches: at least twice the neighbours asked for. A layout needs good,
+ * not exact, neighbour lists; on the 5,000-point test set ef 32 and 64 gave the same preservation.
+ */
+const KNN_EF_MIN = 32;
 /** Units of work between yields. */
-const ROWS_PER_STEP = 256;
+const SAMPLE_ROWS_PER_STEP = 1_024;
+const GRAPH_INSERTS_PER_STEP = 128;
 const QUERIES_PER_STEP = 64;
 const MEMBERSHIPS_PER_STEP = 4_096;
 /** Edges an SGD step walks through (whole epochs, at least one). */
@@ -89,9 +95,11 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
   const count = engine.count;
   const size = Math.min(options.sample, count);
 
-  // 1. The sample: vectors copied into a transient arena (writes may go on while the job runs).
+  // 1. The sample: vectors copied into a transient arena (writes may go on while the job runs: a record
+  // replaced meanwhile may be met twice, and is taken once; one deleted meanwhile may be missed).
   const arena = new VectorArena(backend, dimension, Math.max(1, size), Math.max(1, size) * strideFor(dimension));
   const keys: string[] = [];
+  const taken = new Set<string>();
   const metadata: (Metadata | null)[] | undefined = options.includeMetadata ? [] : undefined;
   const chosen = sampleIndices(count, size, new Prng(options.seed));
   let ordinal = 0;
@@ -101,9 +109,13 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
       if (segment.isDeleted(slot)) continue;
       if (ordinal++ !== chosen[next]) continue;
       next++;
+      const key = segment.keys[slot];
+      if (taken.has(key)) continue;
+      taken.add(key);
       arena.append(segment.arena.row(slot));
-      keys.push(segment.keys[slot]);
+      keys.push(key);
       if (metadata) metadata.push(segment.metadata[slot] === undefined ? null : structuredClone(segment.metadata[slot]!));
+      if (keys.length % SAMPLE_ROWS_PER_STEP === 0) yield 'sample';
     }
   }
   yield 'sample';
@@ -112,7 +124,7 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
 
   // 2. The k-NN graph, from the collection's index or a transient graph over the sample.
   const useIndex = engine.graphFactory !== null && n === count && engine.unindexed <= INDEX_UNINDEXED_MAX;
-  const ef = Math.max(64, 2 * (k + 1));
+  const ef = Math.max(KNN_EF_MIN, 2 * (k + 1));
   const offsets = new Uint32Array(n + 1);
   const neighbors = new Uint32Array(n * k);
   const distances = new Float32Array(n * k);
@@ -140,7 +152,7 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
     }
   } else if (k > 0) {
     const graph = hnswFactory.create(arena, metric, { ...SAMPLE_GRAPH, alpha: 1, ef, seed: options.seed });
-    for (let upTo = Math.min(n, ROWS_PER_STEP); graph.size < n; upTo = Math.min(n, upTo + ROWS_PER_STEP)) {
+    for (let upTo = Math.min(n, GRAPH_INSERTS_PER_STEP); graph.size < n; upTo = Math.min(n, upTo + GRAPH_INSERTS_PER_STEP)) {
       graph.insertUpTo(upTo);
       yield 'neighbors';
     }
@@ -179,8 +191,12 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
     membershipsOf(graph, from, Math.min(n, from + MEMBERSHIPS_PER_STEP), strengths);
     yield 'layout';
   }
-  const edges = fuzzyUnion(graph, strengths);
-  yield 'layout';
+  const union = new FuzzyUnion(graph, strengths);
+  for (let from = 0; from < n; from += MEMBERSHIPS_PER_STEP) {
+    union.add(from, Math.min(n, from + MEMBERSHIPS_PER_STEP));
+    yield 'layout';
+  }
+  const edges = union.edges();
   const optimizer = createLayout(edges, pca, { seed: options.seed, ...(options.epochs !== undefined ? { epochs: options.epochs } : {}) });
   const epochsPerStep = Math.max(1, Math.floor(EDGES_PER_STEP / Math.max(1, optimizer.edgeCount)));
   while (!optimizer.done) {

@@ -70,29 +70,55 @@ export function membershipsOf(graph: NeighborGraph, from: number, to: number, ou
  * directions (i in j's list and j in i's) becomes one edge of weight a + b - ab.
  */
 export function fuzzyUnion(graph: NeighborGraph, strengths: Float32Array): FuzzyEdges {
-  const { offsets, neighbors } = graph;
-  const head: number[] = [];
-  const tail: number[] = [];
-  const weight: number[] = [];
-  for (let i = 0; i < graph.count; i++) {
-    for (let e = offsets[i]; e < offsets[i + 1]; e++) {
-      const j = neighbors[e];
-      const a = strengths[e];
-      // Is i in j's list? Lists are short (k), so a scan is cheaper than a hash of every pair.
-      let b = -1;
-      for (let f = offsets[j]; f < offsets[j + 1]; f++) {
-        if (neighbors[f] === i) {
-          b = strengths[f];
-          break;
+  const union = new FuzzyUnion(graph, strengths);
+  union.add(0, graph.count);
+  return union.edges();
+}
+
+/** fuzzyUnion over ranges of points, so a caller can pause between them. */
+export class FuzzyUnion {
+  private readonly head: Uint32Array;
+  private readonly tail: Uint32Array;
+  private readonly weight: Float32Array;
+  private length = 0;
+
+  constructor(
+    private readonly graph: NeighborGraph,
+    private readonly strengths: Float32Array,
+  ) {
+    // at most one edge per directed entry
+    this.head = new Uint32Array(graph.neighbors.length);
+    this.tail = new Uint32Array(graph.neighbors.length);
+    this.weight = new Float32Array(graph.neighbors.length);
+  }
+
+  /** Adds the edges whose smaller end (or only listing end) is in points [from, to). */
+  add(from: number, to: number): void {
+    const { offsets, neighbors } = this.graph;
+    const strengths = this.strengths;
+    for (let i = from; i < to; i++) {
+      for (let e = offsets[i]; e < offsets[i + 1]; e++) {
+        const j = neighbors[e];
+        const a = strengths[e];
+        // Is i in j's list? Lists are short (k), so a scan is cheaper than a hash of every pair.
+        let b = -1;
+        for (let f = offsets[j]; f < offsets[j + 1]; f++) {
+          if (neighbors[f] === i) {
+            b = strengths[f];
+            break;
+          }
         }
+        if (b >= 0 && j < i) continue; // the mutual pair is emitted once, from its smaller end
+        const w = b >= 0 ? a + b - a * b : a;
+        if (w <= 0) continue;
+        this.head[this.length] = i;
+        this.tail[this.length] = j;
+        this.weight[this.length++] = w;
       }
-      if (b >= 0 && j < i) continue; // the mutual pair is emitted once, from its smaller end
-      const w = b >= 0 ? a + b - a * b : a;
-      if (w <= 0) continue;
-      head.push(i);
-      tail.push(j);
-      weight.push(w);
     }
   }
-  return { head: Uint32Array.from(head), tail: Uint32Array.from(tail), weight: Float32Array.from(weight) };
+
+  edges(): FuzzyEdges {
+    return { head: this.head.slice(0, this.length), tail: this.tail.slice(0, this.length), weight: this.weight.slice(0, this.length) };
+  }
 }

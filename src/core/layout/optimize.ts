@@ -62,14 +62,22 @@ export class LayoutOptimizer {
     let maxWeight = 0;
     for (const w of edges.weight) maxWeight = Math.max(maxWeight, w);
     // As UMAP: edges too weak to be sampled even once in `epochs` are dropped.
-    const kept: number[] = [];
-    for (let e = 0; e < edges.weight.length; e++) if (edges.weight[e] >= maxWeight / this.epochs) kept.push(e);
-    this.head = Uint32Array.from(kept, (e) => edges.head[e]);
-    this.tail = Uint32Array.from(kept, (e) => edges.tail[e]);
-    this.epochsPerSample = Float64Array.from(kept, (e) => maxWeight / edges.weight[e]);
-    this.nextSample = Float64Array.from(this.epochsPerSample);
-    this.epochsPerNegative = Float64Array.from(this.epochsPerSample, (eps) => eps / negativeRate);
-    this.nextNegative = Float64Array.from(this.epochsPerNegative);
+    let kept = 0;
+    for (const w of edges.weight) if (w >= maxWeight / this.epochs) kept++;
+    this.head = new Uint32Array(kept);
+    this.tail = new Uint32Array(kept);
+    this.epochsPerSample = new Float64Array(kept);
+    this.epochsPerNegative = new Float64Array(kept);
+    for (let e = 0, at = 0; e < edges.weight.length; e++) {
+      const w = edges.weight[e];
+      if (w < maxWeight / this.epochs) continue;
+      this.head[at] = edges.head[e];
+      this.tail[at] = edges.tail[e];
+      this.epochsPerSample[at] = maxWeight / w;
+      this.epochsPerNegative[at++] = maxWeight / w / negativeRate;
+    }
+    this.nextSample = this.epochsPerSample.slice();
+    this.nextNegative = this.epochsPerNegative.slice();
   }
 
   /** The current coordinates, (x, y) per point. */

@@ -145,10 +145,16 @@ describe('the web console in headless Chromium', { skip }, () => {
       }
     }
     assert.ok(shown, 'no tooltip anywhere on the map');
-    assert.match(await page.getByTestId('map-tooltip').innerText(), /p\d+[\s\S]*"topic"/);
-
+    const tooltip = await page.getByTestId('map-tooltip').innerText();
+    assert.match(tooltip, /p\d+[\s\S]*"topic"/);
     await page.getByTestId('map-view').selectOption('pca');
-    await page.getByTestId('map-canvas').waitFor();
+    await page.getByTestId('map-view').selectOption('layout');
+
+    // clicking the hovered point opens its record
+    await page.mouse.down();
+    await page.mouse.up();
+    await page.getByTestId('record').waitFor();
+    assert.equal(await page.getByTestId('record-key-shown').innerText(), tooltip.match(/p\d+/)![0]);
   });
 
   step('logs out: the key is forgotten and the login form is back', async () => {

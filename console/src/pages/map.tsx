@@ -9,7 +9,7 @@ import type { PageProps } from '../app.js';
 import { describeError, formatCount, prettyJson } from '../format.js';
 import { MapCanvas } from '../map/canvas.js';
 import { colourBy, colourableFields } from '../map/colours.js';
-import { navigate, href } from '../route.js';
+import { navigate } from '../route.js';
 import { CollectionPicker } from './collection-picker.js';
 
 const DEFAULT_SAMPLE = 10_000;
@@ -164,7 +164,7 @@ export function MapPage({ client, collections, params }: PageProps) {
               onHover={(index, at) => setHover(index === null || at === null ? null : { index, ...at })}
               onPick={(index) => navigate('record', { collection: name, key: result.map.keys[index] })}
             />
-            {hover && <Tooltip x={hover.x} y={hover.y} recordKey={result.map.keys[hover.index]} metadata={result.map.metadata?.[hover.index] ?? null} link={href('record', { collection: name, key: result.map.keys[hover.index] })} />}
+            {hover && <Tooltip x={hover.x} y={hover.y} recordKey={result.map.keys[hover.index]} metadata={result.map.metadata?.[hover.index] ?? null} />}
           </div>
         </div>
       )}
@@ -172,12 +172,11 @@ export function MapPage({ client, collections, params }: PageProps) {
   );
 }
 
-function Tooltip({ x, y, recordKey, metadata, link }: { x: number; y: number; recordKey: string; metadata: Metadata | null; link: string }) {
+/** The hovered record (clicking the point opens it in the record viewer). */
+function Tooltip({ x, y, recordKey, metadata }: { x: number; y: number; recordKey: string; metadata: Metadata | null }) {
   return (
     <div class="tooltip" style={{ left: `${x + 12}px`, top: `${y + 12}px` }} data-testid="map-tooltip">
-      <a href={link}>
-        <code>{recordKey}</code>
-      </a>
+      <code>{recordKey}</code>
       {metadata ? <pre class="json">{prettyJson(metadata)}</pre> : <p class="muted">no metadata</p>}
     </div>
   );

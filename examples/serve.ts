@@ -54,6 +54,7 @@ const { url } = server;
 const auth = server.config.apiKeys.length > 0 ? ' -H "Authorization: Bearer $KEY"' : '';
 console.log(`
 Quiver is serving ${server.config.dataDir} at ${url}  (Ctrl-C stops it gracefully)
+  console:     ${url}/  (collections, search, records, and a 2-D map of the sample collection)
   API docs:    ${url}/docs  ·  OpenAPI: ${url}/openapi.json  ·  metrics: ${url}/metrics
   try:         curl${auth} ${url}/v1/collections
                curl${auth} -X POST ${url}/v1/collections/sample/query -H 'content-type: application/json' \\

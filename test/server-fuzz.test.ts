@@ -29,6 +29,7 @@ const ROUTES: { method: string; template: string; mutates: boolean; skeleton: un
   { method: 'POST', template: '/v1/collections/{name}/query-many', mutates: false, skeleton: { queries: [{ vector: [1, 2, 3, 4], k: 2 }] } },
   { method: 'POST', template: '/v1/collections/{name}/explain', mutates: false, skeleton: { vector: { f32: 'AACAPwAAAEAAAEBAAACAQA==' }, k: 2 } },
   { method: 'GET', template: '/v1/collections/{name}/stats', mutates: false, skeleton: undefined },
+  { method: 'POST', template: '/v1/collections/{name}/map', mutates: false, skeleton: { k: 3, sample: 50, seed: 1, epochs: 20, include: ['metadata'] } },
   { method: 'POST', template: '/v1/collections/{name}/optimize', mutates: false, skeleton: {} },
   { method: 'POST', template: '/v1/collections/{name}/reindex', mutates: true, skeleton: { index: 'HNSW8' } },
   { method: 'POST', template: '/v1/backup', mutates: false, skeleton: { name: 'b' } },

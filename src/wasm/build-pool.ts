@@ -1,14 +1,17 @@
 /**
  * Worker threads for parallel graph builds (node:worker_threads): one worker per extra core, each
- * owning lane i + 1 of whichever segment arena it is attached to. Implements core's VamanaBuildWorkers;
- * the index (core) decides what runs where, this only moves messages. Workers hold no event-loop
+ * owning lane i + 1 of whichever segment arena it is attached to. Implements core's BuildWorkers for
+ * Vamana's batch parts and HNSW's batch plans; the index (core) decides what runs where, this only
+ * moves messages. Workers hold no event-loop
  * reference while idle, so an open pool never keeps a process alive.
  *
  * The worker entry is build-worker.ts next to this file: loaded as .ts when running from sources (tsx
  * passes its loader to workers through execArgv) and as .js from the compiled dist.
  */
 import { Worker } from 'node:worker_threads';
-import type { VamanaBatchJob, VamanaBuildWorkers } from '../core/index/vamana/build.js';
+import type { HnswPlanJob } from '../core/index/hnsw/parallel.js';
+import type { BuildWorkers } from '../core/index/index.js';
+import type { VamanaBatchJob } from '../core/index/vamana/build.js';
 import type { KernelMetric } from '../core/kernels/kernel.js';
 import type { VectorArena } from '../core/vectors/arena.js';
 import type { AttachMessage, JobMessage, WorkerReply } from './build-worker.js';
@@ -41,7 +44,10 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-export class BuildPool implements VamanaBuildWorkers {
+/** A job of either graph kind; HNSW's carry kind 'hnsw-plan'. */
+export type GraphBuildJob = VamanaBatchJob | HnswPlanJob;
+
+export class BuildPool implements BuildWorkers<GraphBuildJob> {
   readonly threads: number;
   private readonly workers: Worker[];
   private attachedTo: unknown = null;
@@ -79,7 +85,7 @@ export class BuildPool implements VamanaBuildWorkers {
     this.attachedMetric = metric;
   }
 
-  run(jobs: VamanaBatchJob[]): Promise<{ searchDistances: number; pruneDistances: number }> {
+  run(jobs: GraphBuildJob[]): Promise<{ searchDistances: number; pruneDistances: number }> {
     if (this.closed) return Promise.reject(new Error('BuildPool is closed'));
     if (jobs.length > this.workers.length) return Promise.reject(new Error(`${jobs.length} jobs for ${this.workers.length} workers`));
     if (jobs.length === 0) return Promise.resolve({ searchDistances: 0, pruneDistances: 0 });
@@ -89,7 +95,7 @@ export class BuildPool implements VamanaBuildWorkers {
       jobs.forEach((job, i) => {
         const worker = this.workers[i];
         worker.ref();
-        const message: JobMessage = { type: 'vamana', id, job };
+        const message: JobMessage = 'kind' in job && job.kind === 'hnsw-plan' ? { type: 'hnsw', id, job } : { type: 'vamana', id, job: job as VamanaBatchJob };
         worker.postMessage(message);
       });
     });

@@ -1,11 +1,13 @@
 /**
  * A parallel-build worker thread (started by build-pool.ts): attaches to a segment's shared memory
- * through its lane, then runs the read-only phases of the batch parts it is sent (core's runBatchJob)
- * and answers with its distance counts. It writes only its lane of the memory and its rows of the
- * batch's shared result arrays.
+ * through its lane, then runs what it is sent — the read-only phases of Vamana's batch parts (core's
+ * runBatchJob) or the plans of an HNSW batch (HnswGraph.runPlanJob) — and answers with its distance
+ * counts. It writes only its lane of the memory and its rows of the batch's shared result arrays.
  */
 import { parentPort } from 'node:worker_threads';
 import type { KernelMemory, KernelMetric } from '../core/kernels/kernel.js';
+import { HnswGraph } from '../core/index/hnsw/graph.js';
+import type { HnswPlanJob } from '../core/index/hnsw/parallel.js';
 import { BatchBuffers, runBatchJob, type VamanaBatchJob } from '../core/index/vamana/build.js';
 import { Pruner } from '../core/index/vamana/prune.js';
 import { Searcher } from '../core/index/vamana/search.js';
@@ -20,11 +22,7 @@ export interface AttachMessage {
   metric: KernelMetric;
 }
 
-export interface JobMessage {
-  type: 'vamana';
-  id: number;
-  job: VamanaBatchJob;
-}
+export type JobMessage = { type: 'vamana'; id: number; job: VamanaBatchJob } | { type: 'hnsw'; id: number; job: HnswPlanJob };
 
 export type WorkerReply = { id: number; searchDistances: number; pruneDistances: number } | { id: number; error: string };
 
@@ -50,9 +48,16 @@ port.on('message', (message: AttachMessage | JobMessage) => {
   }
   try {
     if (attached === null) throw new Error('job before attach');
-    const { job } = message;
     // Another thread may have grown the memory: grow(0) refreshes this thread's view of its length.
     attached.memory.grow(0);
+    if (message.type === 'hnsw') {
+      const { job } = message;
+      HnswGraph.runPlanJob(job, VectorArena.attachLane(attached.kernels, attached.layout, attached.lane, job.to), attached.metric);
+      const reply: WorkerReply = { id: message.id, searchDistances: 0, pruneDistances: 0 };
+      port.postMessage(reply);
+      return;
+    }
+    const { job } = message;
     const arena = VectorArena.attachLane(attached.kernels, attached.layout, attached.lane, job.nodes);
     attached.searcher ??= new Searcher(job.degree);
     const searcher = attached.searcher;

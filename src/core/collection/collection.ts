@@ -338,10 +338,10 @@ export class CollectionEngine {
     return { vectors: vectorBytes, metadata: payloadBytes, graph: graphBytes, segments: this.segments.length };
   }
 
-  /** Shared memory with a lane per build thread for Vamana segments when parallel builds are on. */
+  /** Shared memory with a lane per build thread for graph segments (HNSW, Vamana) when parallel builds are on. */
   private arenaOptions(): ArenaOptions | undefined {
     const threads = this.context.buildThreads ?? 1;
-    if (threads <= 1 || this.definition.index.type !== 'vamana' || this.context.backend.sharedMemory !== true) return undefined;
+    if (threads <= 1 || this.definition.index.type === 'flat' || this.context.backend.sharedMemory !== true) return undefined;
     return { shared: true, lanes: threads };
   }
 

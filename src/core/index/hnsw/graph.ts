@@ -28,6 +28,13 @@
  * search for candidates, select neighbours (both read-only on the graph), link (writes) — so a parallel
  * build can run the first two on a frozen graph.
  *
+ * Parallel build (insertUpToParallel, parallel.ts): batches of consecutive slots are planned against the
+ * graph as it stood before the batch by worker threads and this one, each through its own arena lane,
+ * then linked here in slot order. The arrays the workers read (links0, counts0, levels, upperAt, upper)
+ * move into SharedArrayBuffers for it and stay there as they grow. Levels come from the same seeded
+ * stream in slot order. The batched graph is not the one-at-a-time graph (nodes of a batch do not see
+ * each other), but the same whatever the number of threads; the single-threaded insertUpTo is untouched.
+ *
  * Reachability: pruning back links can leave a node with no path from the entry point (hnswlib has
  * this too). Layer 0 keeps every node's in-degree; a re-selection never drops a node's last in-link (it
  * gives up its farthest link whose target has another one instead), and a new node that every neighbour
@@ -52,6 +59,7 @@ import type { GraphConfig, GraphIndex } from '../index.js';
 import { checkHnsw } from './check.js';
 import { encodeHnsw } from './codec.js';
 import { CandidateHeap, ResultHeap, sortPairs } from '../../lib/heap.js';
+import { type HnswBuildWorkers, type HnswPlanJob, hnswBatchSize, HNSW_CHUNK_MAX, HNSW_MAX_BATCH, HNSW_PARALLEL_MIN } from './parallel.js';
 
 /** Levels are capped (P(level > 31) = M^-31: never in practice) so a level fits a byte with room. */
 export const HNSW_LEVEL_MAX = 31;
@@ -117,6 +125,9 @@ export class HnswGraph implements GraphIndex {
   private stranded = false;
   /** Nodes inserted since reachability was last verified (see insertUpTo). */
   private sinceVerified = 0;
+  /** The arrays build workers read live in SharedArrayBuffers (after the first parallel build). */
+  private shared = false;
+  private isBuilding = false;
 
   // ---- scratch (per graph; searches and inserts on one graph are not reentrant) ----
   private readonly visited: VisitedSet;
@@ -376,12 +387,18 @@ export class HnswGraph implements GraphIndex {
   // ---------------------------------------------------------------- insert
 
   insertUpTo(upTo: number): void {
+    assert(!this.isBuilding, 'insertUpTo during a parallel build');
     assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
     if (upTo <= this.size) return;
     this.ensureCapacity(upTo);
     this.scoring = this.buildMetric;
     const inserted = upTo - this.size;
     for (let slot = this.size; slot < upTo; slot++) this.insert(slot);
+    this.afterInserts(inserted);
+  }
+
+  /** After `inserted` new nodes: the reachability check when it is due. */
+  private afterInserts(inserted: number): void {
     // In-degrees keep single nodes from being stranded; a group that only links among itself can still
     // be cut off, rarely. A BFS from the entry finds and links such nodes: O(size), so it runs when a node
     // is known stranded, on small graphs, and once the nodes inserted since the last run reach 1/8 of the
@@ -410,6 +427,164 @@ export class HnswGraph implements GraphIndex {
       this.maxLevel = level;
     }
     this.size = q + 1;
+  }
+
+  // ---------------------------------------------------------------- parallel build
+
+  /**
+   * insertUpTo in batches whose plans are split across `workers` and this thread (the arena must be
+   * shared, with a lane per worker; see parallel.ts). Between batches the caller's event loop runs:
+   * searches and encode() then see a consistent graph of slots [0, size), where `size` grows batch by
+   * batch; rows may be appended and slots marked deleted, but nothing else may change the graph (no
+   * insertUpTo, consolidate or remap) until the promise settles.
+   */
+  async insertUpToParallel(upTo: number, workers: HnswBuildWorkers): Promise<void> {
+    assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
+    assert(this.arena.shareable !== undefined && this.arena.lanes > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
+    assert(!this.isBuilding, 'one parallel build at a time');
+    if (upTo <= this.size) return;
+    this.isBuilding = true;
+    try {
+      await this.buildParallel(upTo, workers);
+    } finally {
+      this.isBuilding = false;
+    }
+  }
+
+  get building(): boolean {
+    return this.isBuilding;
+  }
+
+  private async buildParallel(upTo: number, workers: HnswBuildWorkers): Promise<void> {
+    workers.attach(this.arena, this.buildMetric);
+    this.share();
+    this.ensureCapacity(upTo);
+    const inserted = upTo - this.size;
+    const m = this.degree;
+    const cursor = new Int32Array(new SharedArrayBuffer(4));
+    const first = new Uint32Array(new SharedArrayBuffer(HNSW_MAX_BATCH * 4));
+    let counts: Uint16Array = new Uint16Array(0);
+    let slots: Uint32Array = new Uint32Array(0);
+    while (this.size < upTo) {
+      this.scoring = this.buildMetric;
+      if (this.entry < 0) {
+        this.insert(this.size);
+        continue;
+      }
+      const from = this.size;
+      let to = from + hnswBatchSize(from, upTo - from);
+      // Levels in slot order, as insertUpTo draws them. A node that rises above the top layer ends its
+      // batch, so the nodes after it descend from it as they would one at a time.
+      const frozenTop = this.maxLevel;
+      let records = 0;
+      for (let q = from; q < to; q++) {
+        const level = this.drawLevel();
+        this.place(q, level);
+        first[q - from] = records;
+        records += Math.min(level, frozenTop) + 1;
+        if (level > frozenTop) to = q + 1;
+      }
+      if (counts.length < records) {
+        const size = Math.max(records, counts.length * 2);
+        counts = new Uint16Array(new SharedArrayBuffer(size * 2));
+        slots = new Uint32Array(new SharedArrayBuffer(size * m * 4));
+      }
+      cursor[0] = 0;
+      const count = to - from;
+      const threads = count >= HNSW_PARALLEL_MIN ? workers.threads : 0;
+      const job: HnswPlanJob = {
+        kind: 'hnsw-plan',
+        links0: this.links0,
+        counts0: this.counts0,
+        levels: this.levels,
+        upperAt: this.upperAt,
+        upper: this.upper,
+        size: from,
+        entry: this.entry,
+        maxLevel: frozenTop,
+        degree: m,
+        efConstruction: this.efConstruction,
+        from,
+        to,
+        chunk: Math.max(1, Math.min(HNSW_CHUNK_MAX, Math.floor(count / (4 * (threads + 1))))),
+        cursor,
+        first,
+        counts,
+        slots,
+      };
+      const others = threads > 0 ? workers.run(new Array<HnswPlanJob>(threads).fill(job)) : null;
+      try {
+        this.planClaimed(job);
+      } finally {
+        // the workers read the graph until they answer: nothing may change it before
+        if (others !== null) await others;
+      }
+      // Searches may have run meanwhile (they switch the metric and the prepared query).
+      this.scoring = this.buildMetric;
+      for (let q = from; q < to; q++) {
+        const level = this.levels[q];
+        const top = Math.min(level, frozenTop);
+        const at = first[q - from];
+        for (let l = 0; l <= top; l++) {
+          const n = counts[at + l];
+          this.planCounts[l] = n;
+          this.planSlots.set(slots.subarray((at + l) * m, (at + l) * m + n), l * m);
+        }
+        this.link(q, top);
+        if (level > this.maxLevel) {
+          this.entry = q;
+          this.maxLevel = level;
+        }
+      }
+      this.size = to;
+    }
+    this.afterInserts(inserted);
+  }
+
+  /**
+   * Plans the nodes of a batch that this thread claims (job.cursor), into the job's result arrays. Reads
+   * the graph (this one's arrays, which are the job's) as it stood before the batch.
+   */
+  private planClaimed(job: HnswPlanJob): void {
+    this.scoring = this.buildMetric;
+    const m = this.degree;
+    const count = job.to - job.from;
+    const top = job.maxLevel;
+    for (;;) {
+      const start = Atomics.add(job.cursor, 0, job.chunk);
+      if (start >= count) return;
+      const end = Math.min(count, start + job.chunk);
+      for (let b = start; b < end; b++) {
+        const q = job.from + b;
+        const nodeTop = Math.min(this.levels[q], top);
+        this.plan(q, nodeTop);
+        const first = job.first[b];
+        for (let level = 0; level <= nodeTop; level++) {
+          const n = this.planCounts[level];
+          job.counts[first + level] = n;
+          job.slots.set(this.planSlots.subarray(level * m, level * m + n), (first + level) * m);
+        }
+      }
+    }
+  }
+
+  /**
+   * A build worker's side of a batch: plans what it claims through a view of the job's graph arrays over
+   * `arena` (the worker's lane of the shared memory).
+   */
+  static runPlanJob(job: HnswPlanJob, arena: VectorArena, metric: KernelMetric): void {
+    const config: GraphConfig = { degree: job.degree, buildWindowSize: job.efConstruction, alpha: 1, ef: 1, seed: 0 };
+    const view = new HnswGraph(arena, metric, config, 0, 0);
+    view.links0 = job.links0;
+    view.counts0 = job.counts0;
+    view.levels = job.levels;
+    view.upperAt = job.upperAt;
+    view.upper = job.upper;
+    view.capacity = job.levels.length;
+    view.size = job.size;
+    view.entry = job.entry;
+    view.maxLevel = job.maxLevel;
+    view.planClaimed(job);
   }
 
   /** The next level from the seeded stream: floor(-ln(U) * mL), U in (0, 1]. */
@@ -679,20 +854,30 @@ export class HnswGraph implements GraphIndex {
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     const capacity = Math.max(rows, this.capacity * 2, 16);
-    this.links0 = grown(this.links0, capacity * this.degree0);
-    this.counts0 = grown(this.counts0, capacity);
-    this.levels = grown(this.levels, capacity);
+    const shared = this.shared;
+    this.links0 = grown(this.links0, capacity * this.degree0, shared);
+    this.counts0 = grown(this.counts0, capacity, shared);
+    this.levels = grown(this.levels, capacity, shared);
     this.removed = grown(this.removed, capacity);
-    this.upperAt = grown(this.upperAt, capacity);
+    this.upperAt = grown(this.upperAt, capacity, shared);
     this.indegree = grown(this.indegree, capacity);
     this.capacity = capacity;
   }
 
   private reserveUpper(words: number): void {
     if (words <= this.upper.length) return;
-    const grown = new Uint32Array(Math.max(words, this.upper.length * 2, 64));
-    grown.set(this.upper.subarray(0, this.upperUsed));
-    this.upper = grown;
+    this.upper = grown(this.upper.subarray(0, this.upperUsed), Math.max(words, this.upper.length * 2, 64), this.shared);
+  }
+
+  /** Moves the arrays build workers read into SharedArrayBuffers (a copy, once; growth keeps them there). */
+  private share(): void {
+    if (this.shared) return;
+    this.shared = true;
+    this.links0 = grown(this.links0, this.links0.length, true);
+    this.counts0 = grown(this.counts0, this.counts0.length, true);
+    this.levels = grown(this.levels, this.levels.length, true);
+    this.upperAt = grown(this.upperAt, this.upperAt.length, true);
+    this.upper = grown(this.upper, this.upper.length, true);
   }
 
   private ensurePool(n: number): void {
@@ -718,6 +903,7 @@ export class HnswGraph implements GraphIndex {
   // ---------------------------------------------------------------- deletes
 
   consolidate(marks: Uint8Array): void {
+    assert(!this.isBuilding, 'consolidate during a parallel build');
     const size = this.size;
     assert(marks.length >= size, `consolidate: marks cover ${marks.length} slots, the graph ${size}`);
     let deleted = 0;
@@ -900,6 +1086,7 @@ export class HnswGraph implements GraphIndex {
   // ---------------------------------------------------------------- compaction
 
   remap(oldToNew: Int32Array, newCount: number, arena: VectorArena): GraphIndex {
+    assert(!this.isBuilding, 'remap during a parallel build');
     const size = this.size;
     assert(oldToNew.length >= size, `remap: the map covers ${oldToNew.length} slots, the graph ${size}`);
     let newSize = 0;
@@ -999,9 +1186,10 @@ export class HnswGraph implements GraphIndex {
 
 type GrowableArray = Uint32Array | Uint16Array | Uint8Array | Int32Array;
 
-/** A copy of `array` with room for `length` elements (the rest zero). */
-function grown<T extends GrowableArray>(array: T, length: number): T {
-  const next = new (array.constructor as new (length: number) => T)(length);
+/** A copy of `array` with room for `length` elements (the rest zero), in a SharedArrayBuffer if `shared`. */
+function grown<T extends GrowableArray>(array: T, length: number, shared = false): T {
+  const Type = array.constructor as new (buffer: ArrayBufferLike | number) => T;
+  const next = shared ? new Type(new SharedArrayBuffer(length * array.BYTES_PER_ELEMENT)) : new Type(length);
   next.set(array);
   return next;
 }

@@ -61,6 +61,10 @@ for (const recipe of ['HNSW16', 'Vamana64']) {
           const afterDeletes = await recall(db, live, metric, 2);
           assert.ok(afterDeletes >= 0.95, `recall after deletes ${afterDeletes}`);
 
+          // The deletes may start a compaction that merges small segments, whose merged rows are then
+          // pending; close() does not wait for the indexer, so idle first: the reopen below is about
+          // graphs coming back with their segments.
+          await db.idle();
           await db.close();
           db = await Quiver.open({ path: dir, durability: 'none' });
           const reopened = await recall(db, live, metric, 3);

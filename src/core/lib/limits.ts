@@ -37,6 +37,18 @@ export const LIMITS = {
   mapNeighborsMax: 100,
   /** SGD epochs of a map's layout (map({ epochs })). */
   mapEpochsMax: 2_000,
+  /** Nesting of logical operators ($and, $or, $nor, $not) in a filter. Bounds recursion on untrusted input. */
+  filterDepthMax: 16,
+  /** Conditions (field operators and logical operators) in one filter. */
+  filterConditionsMax: 1_024,
+  /** Values in all the $in / $nin lists of one filter together. */
+  filterValuesMax: 10_000,
+  /** Dotted segments in a filter's field path (metadata nests at most metadataDepthMax levels). */
+  filterPathSegmentsMax: 32,
+  /** Fields with a payload index in one collection (declared or created on demand by filters). */
+  payloadIndexesMax: 64,
+  /** UTF-8 bytes of a query's text. */
+  queryTextBytesMax: 16 * 1024,
 } as const;
 
 /** A segment's vectors live in one WebAssembly.Memory (wasm32: 4 GiB at most); sealing well below. */

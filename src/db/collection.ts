@@ -16,20 +16,25 @@ import {
   describe,
   isPlainObject,
   toStoredVector,
+  utf8Bytes,
 } from '../core/collection/records.js';
 import { resolveIndexConfig } from '../core/collection/index-config.js';
 import type { IndexConfig } from '../core/collection/recipe.js';
 import { type MapResult, mapCollection } from '../core/collection/map.js';
+import type { SegmentPlan } from '../core/collection/planner.js';
 import { QuiverError } from '../core/errors.js';
+import type { FilterNode } from '../core/filter/ast.js';
+import { matches } from '../core/filter/evaluate.js';
+import { parseFilter } from '../core/filter/parse.js';
 import { LIMITS } from '../core/lib/limits.js';
+import type { Fusion } from '../core/text/fusion.js';
 import type { Quiver } from './database.js';
 
 export interface QueryRequest {
-  vector: Float32Array | number[];
-  /** Text search (keyword / hybrid): not available yet, rejected with UNSUPPORTED. */
+  /** The query vector; optional when `text` is given (keyword search). */
+  vector?: Float32Array | number[];
+  /** Keyword text: BM25 over the documents; with a vector too, hybrid search. */
   text?: string;
-  mode?: 'keyword' | 'vector' | 'hybrid';
-  fusion?: unknown;
   k?: number;
   filter?: unknown;
   include?: IncludeField[];
@@ -37,15 +42,29 @@ export interface QueryRequest {
   minScore?: number;
   signal?: AbortSignal;
   consistency?: 'eventual' | 'read-your-writes';
+  /** Default: 'hybrid' with both vector and text, 'keyword' with text only, else 'vector'. */
+  mode?: 'vector' | 'keyword' | 'hybrid';
+  /** How hybrid queries combine the rankings (default 'rrf'). */
+  fusion?: 'rrf' | { weights: { vector: number; keyword: number } };
 }
 
 export interface QueryPlan {
-  strategy: 'exact' | 'graph';
+  strategy: 'exact' | 'graph' | 'filtered-graph' | 'keyword' | 'hybrid';
   segments: number;
-  /** Rows scored exactly: all of them for 'exact'; for 'graph', rows not yet in a graph. */
+  /** Rows scored exactly: all of them for 'exact'; for 'graph', rows not yet in a graph; matching rows scanned for filters. */
   scanned: number;
   /** Beam width used by graph searches. */
   ef?: number;
+  /** With a filter: live records matching it (exact, counted on the compiled filter). */
+  matches?: number;
+  /** With a filter: the payload indexes' estimate of the matching records, before compiling the filter. */
+  estimatedMatches?: number;
+  /** Keyword and hybrid queries: the query's terms after analysis. */
+  terms?: string[];
+  /** Hybrid queries: how the rankings were fused. */
+  fusion?: QueryRequest['fusion'];
+  /** Filtered, keyword and hybrid queries: what each segment did. */
+  perSegment?: SegmentPlan[];
   scoresAreEstimates: boolean;
   kernel: string;
   index: string;
@@ -176,8 +195,13 @@ export class Collection {
   async delete(keysOrFilter: string[] | { filter: unknown }): Promise<WriteResult> {
     const engine = this.db.engine(this.name);
     if (!Array.isArray(keysOrFilter)) {
-      if (isPlainObject(keysOrFilter) && 'filter' in keysOrFilter) throw filtersUnsupported();
-      throw new QuiverError('INVALID_ARGUMENT', `delete takes an array of keys; got ${describe(keysOrFilter)}.`, {});
+      if (isPlainObject(keysOrFilter) && 'filter' in keysOrFilter) {
+        rejectUnknown(keysOrFilter, ['filter'], {});
+        const filter = this.filterOf(keysOrFilter.filter);
+        // resolved to keys now and logged as one delete, so replay does not depend on filter semantics
+        return this.db.writeDelete(engine, engine.keysMatching(filter));
+      }
+      throw new QuiverError('INVALID_ARGUMENT', `delete takes an array of keys or { filter }; got ${describe(keysOrFilter)}.`, {});
     }
     checkBatch(keysOrFilter, 'delete');
     keysOrFilter.forEach((key, index) => checkKey(key, { index }));
@@ -186,23 +210,35 @@ export class Collection {
 
   async count(options?: { filter?: unknown }): Promise<number> {
     const engine = this.db.engine(this.name);
-    if (options?.filter !== undefined) throw filtersUnsupported();
-    return engine.count;
+    if (options === undefined) return engine.count;
+    if (!isPlainObject(options)) throw new QuiverError('INVALID_ARGUMENT', `count takes { filter } or nothing; got ${describe(options)}.`, {});
+    rejectUnknown(options, ['filter'], {});
+    if (options.filter === undefined) return engine.count;
+    return engine.countMatching(this.filterOf(options.filter));
   }
 
   /** Every record, in batches. Records written during the scan may or may not appear; none appears twice. */
+  /**
+   * Every record (matching `filter`, when given), in batches. Records written during the scan may or may
+   * not appear; none appears twice, and with a filter every record yielded matches it when yielded.
+   */
   async *scan(options: { filter?: unknown; batchSize?: number } = {}): AsyncGenerator<StoredRecord[]> {
     const engine = this.db.engine(this.name);
-    if (options.filter !== undefined) throw filtersUnsupported();
+    if (!isPlainObject(options)) throw new QuiverError('INVALID_ARGUMENT', `scan takes { filter?, batchSize? }; got ${describe(options)}.`, {});
+    rejectUnknown(options, ['filter', 'batchSize'], {});
+    const filter = options.filter === undefined ? null : this.filterOf(options.filter);
     const batchSize = options.batchSize ?? 1000;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > LIMITS.scanBatchMax) {
       throw new QuiverError('INVALID_ARGUMENT', `batchSize is a whole number from 1 to ${LIMITS.scanBatchMax}; got ${describe(batchSize)}.`, { field: 'batchSize' });
     }
-    const keys = engine.keys();
+    const keys = filter === null ? engine.keys() : engine.keysMatching(filter);
     for (let start = 0; start < keys.length; start += batchSize) {
       const current = this.db.engine(this.name);
       if (current !== engine) throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped during the scan.`, { collection: this.name });
-      const batch = keys.slice(start, start + batchSize).map((key) => engine.get(key)).filter((r): r is StoredRecord => r !== null);
+      const batch = keys
+        .slice(start, start + batchSize)
+        .map((key) => engine.get(key))
+        .filter((r): r is StoredRecord => r !== null && (filter === null || matches(filter, r.metadata)));
       if (batch.length > 0) yield batch;
     }
   }
@@ -308,17 +344,22 @@ export class Collection {
     });
   }
 
+  /** A filter parsed and validated against the collection's declared payload index types. */
+  private filterOf(raw: unknown): FilterNode {
+    return parseFilter(raw, { declared: this.db.engine(this.name).definition.payloadIndexes });
+  }
+
   /** Validates and runs a query synchronously (one event-loop turn); builds the plan only for explain. */
   private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[] } {
     const engine = this.db.engine(this.name);
-    if (!isPlainObject(request)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k }; got ${describe(request)}.`, {});
-    rejectUnknown(request, ['vector', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'text', 'mode', 'fusion'], {});
-    if (request.filter !== undefined) throw filtersUnsupported();
-    for (const field of ['text', 'mode', 'fusion'] as const) {
-      if (request[field] !== undefined) throw new QuiverError('UNSUPPORTED', `Text search ("${field}") is not available in this version of Quiver; query with a vector.`, { field });
-    }
+    if (!isPlainObject(request as unknown)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k } or { text, k }; got ${describe(request)}.`, {});
+    rejectUnknown(request as unknown as Record<string, unknown>, ['vector', 'text', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'mode', 'fusion'], {});
     throwIfAborted(request.signal);
-    const vector = toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });
+    const mode = checkMode(request);
+    const vector = request.vector === undefined ? null : toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });
+    const text = request.text === undefined ? null : checkText(request.text);
+    const filter = request.filter === undefined ? null : this.filterOf(request.filter);
+    const fusion = checkFusion(request.fusion);
     const k = checkK(request.k ?? DEFAULT_K);
     const include = checkInclude(request.include);
     const search = checkSearch(request.search);
@@ -328,7 +369,16 @@ export class Collection {
     if (request.consistency !== undefined && request.consistency !== 'eventual' && request.consistency !== 'read-your-writes') {
       throw new QuiverError('INVALID_ARGUMENT', `consistency is 'eventual' or 'read-your-writes'; got ${describe(request.consistency)}.`, { field: 'consistency' });
     }
-    const hits = engine.query({ vector, k, include, minScore: request.minScore, search });
+    if (mode !== 'vector' || filter !== null) {
+      const result = engine.search({ mode, vector, text, filter, fusion, k, include, minScore: request.minScore, ef: search.ef }, explain);
+      throwIfAborted(request.signal);
+      if (!explain) return { hits: result.hits };
+      const { fusion: used, ...rest } = result.plan!;
+      const plan: QueryPlan = { ...rest, scoresAreEstimates: false, kernel: this.db.kernels.name, index: engine.recipe };
+      if (used !== undefined) plan.fusion = used.method === 'rrf' ? 'rrf' : { weights: { vector: used.vector, keyword: used.keyword } };
+      return { plan, hits: result.hits };
+    }
+    const hits = engine.query({ vector: vector!, k, include, minScore: request.minScore, search });
     throwIfAborted(request.signal);
     if (!explain) return { hits };
     const segments = engine.segments;
@@ -395,6 +445,48 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal.aborted) throw new QuiverError('ABORTED', `The query was aborted: ${String(signal.reason ?? 'abort signal')}.`, { reason: String(signal.reason ?? '') });
 }
 
-function filtersUnsupported(): QuiverError {
-  return new QuiverError('UNSUPPORTED', 'Metadata filters are not available in this version of Quiver.', { field: 'filter' });
+/** The query's mode, from `mode` or from what it holds; checks that what the mode needs is there. */
+function checkMode(request: QueryRequest): 'vector' | 'keyword' | 'hybrid' {
+  const hasVector = request.vector !== undefined;
+  const hasText = request.text !== undefined;
+  if (request.mode !== undefined && request.mode !== 'vector' && request.mode !== 'keyword' && request.mode !== 'hybrid') {
+    throw new QuiverError('INVALID_ARGUMENT', `mode is 'vector', 'keyword' or 'hybrid'; got ${describe(request.mode)}.`, { field: 'mode' });
+  }
+  const mode = request.mode ?? (hasVector && hasText ? 'hybrid' : hasText ? 'keyword' : 'vector');
+  if ((mode === 'vector' || mode === 'hybrid') && !hasVector) {
+    const why = hasText ? ' This collection has no embedding function to embed the text; pass a vector too, or use mode: \'keyword\'.' : '';
+    throw new QuiverError('INVALID_ARGUMENT', `A ${mode} query needs a vector.${why}`, { field: 'vector', mode });
+  }
+  if ((mode === 'keyword' || mode === 'hybrid') && !hasText) {
+    throw new QuiverError('INVALID_ARGUMENT', `A ${mode} query needs text ({ text: 'search words' }).`, { field: 'text', mode });
+  }
+  return mode;
+}
+
+function checkText(text: unknown): string {
+  if (typeof text !== 'string') throw new QuiverError('INVALID_ARGUMENT', `text is a string of search words; got ${describe(text)}.`, { field: 'text' });
+  const bytes = utf8Bytes(text);
+  if (bytes > LIMITS.queryTextBytesMax) {
+    throw new QuiverError('LIMIT_EXCEEDED', `The query text is ${bytes} UTF-8 bytes; the limit is ${LIMITS.queryTextBytesMax}. Search with the most telling words.`, {
+      field: 'text',
+      limit: 'queryTextBytesMax',
+      received: bytes,
+      maximum: LIMITS.queryTextBytesMax,
+    });
+  }
+  return text;
+}
+
+function checkFusion(fusion: unknown): Fusion {
+  if (fusion === undefined || fusion === 'rrf') return { method: 'rrf' };
+  const hint = "fusion is 'rrf' or { weights: { vector: number, keyword: number } } (non-negative, not both 0)";
+  if (!isPlainObject(fusion) || !isPlainObject(fusion.weights)) throw new QuiverError('INVALID_ARGUMENT', `${hint}; got ${describe(fusion)}.`, { field: 'fusion' });
+  rejectUnknown(fusion, ['weights'], { field: 'fusion' });
+  rejectUnknown(fusion.weights, ['vector', 'keyword'], { field: 'fusion.weights' });
+  const { vector, keyword } = fusion.weights;
+  const weight = (w: unknown): w is number => typeof w === 'number' && Number.isFinite(w) && w >= 0;
+  if (!weight(vector) || !weight(keyword) || vector + keyword === 0) {
+    throw new QuiverError('INVALID_ARGUMENT', `${hint}; got vector ${describe(vector)}, keyword ${describe(keyword)}.`, { field: 'fusion.weights' });
+  }
+  return { method: 'weighted', vector, keyword };
 }

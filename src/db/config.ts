@@ -4,6 +4,9 @@ import { LIMITS, SEGMENT_BYTES_MAX_DEFAULT, SEGMENT_BYTES_MAX_LIMIT } from '../c
 import type { IndexConfig } from '../core/collection/recipe.js';
 import { resolveIndexConfig } from '../core/collection/index-config.js';
 import { type Metric, describe, isPlainObject } from '../core/collection/records.js';
+import type { PayloadType } from '../core/filter/ast.js';
+import { checkFieldPath } from '../core/filter/parse.js';
+import type { TextOptions } from '../core/text/analyzer.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import type { Durability } from '../storage/store.js';
 
@@ -47,7 +50,10 @@ export interface CollectionConfig {
   dimension: number;
   metric?: Metric;
   index?: string | IndexConfig;
-  payloadIndexes?: Record<string, 'number' | 'keyword'>;
+  /** Fields to index for filters from the start, with their types (others are indexed when first filtered on). */
+  payloadIndexes?: Record<string, PayloadType>;
+  /** How documents are analysed for keyword search (fixed at creation). */
+  text?: Partial<TextOptions>;
   embedding?: unknown;
 }
 
@@ -102,19 +108,59 @@ export interface ResolvedCollectionConfig {
   dimension: number;
   metric: Metric;
   index: IndexConfig;
+  payloadIndexes?: Record<string, PayloadType>;
+  text?: TextOptions;
 }
 
 export function resolveCollectionConfig(config: unknown): ResolvedCollectionConfig {
   if (!isPlainObject(config)) throw invalid(`createCollection takes a config object such as { dimension: 384, metric: 'cosine' }; got ${describe(config)}.`);
   const c = config as unknown as CollectionConfig;
-  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'embedding']);
+  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'text', 'embedding']);
   for (const key of Object.keys(c)) if (!known.has(key)) throw invalid(`Unknown collection option "${key}". Known: ${[...known].join(', ')}.`, { option: key });
   if (c.embedding !== undefined) throw new QuiverError('UNSUPPORTED', 'Collections with an embedding function are not available in this version of Quiver; pass vectors and a dimension.', { option: 'embedding' });
-  if (c.payloadIndexes !== undefined) throw new QuiverError('UNSUPPORTED', 'Payload indexes are not available in this version of Quiver; metadata is stored and returned but not yet filterable.', { option: 'payloadIndexes' });
   const dimension = positiveInteger(c.dimension, 'dimension', LIMITS.dimensionMax);
   const metric = c.metric ?? DEFAULT_METRIC;
   if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
   const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
-  return { dimension, metric, index };
+  const resolved: ResolvedCollectionConfig = { dimension, metric, index };
+  if (c.payloadIndexes !== undefined) resolved.payloadIndexes = resolvePayloadIndexes(c.payloadIndexes);
+  if (c.text !== undefined) resolved.text = resolveTextOptions(c.text);
+  return resolved;
+}
+
+const PAYLOAD_TYPES: readonly PayloadType[] = ['keyword', 'number', 'boolean'];
+
+function resolvePayloadIndexes(value: unknown): Record<string, PayloadType> {
+  if (!isPlainObject(value)) throw invalid(`payloadIndexes maps field names to types, such as { year: 'number', tag: 'keyword' }; got ${describe(value)}.`, { field: 'payloadIndexes' });
+  const entries = Object.entries(value);
+  if (entries.length > LIMITS.payloadIndexesMax) {
+    throw new QuiverError('LIMIT_EXCEEDED', `payloadIndexes declares ${entries.length} fields; the limit is ${LIMITS.payloadIndexesMax}.`, { limit: 'payloadIndexesMax', received: entries.length, maximum: LIMITS.payloadIndexesMax });
+  }
+  const out: Record<string, PayloadType> = {};
+  for (const [field, type] of entries) {
+    try {
+      checkFieldPath(field, `payloadIndexes.${field}`);
+    } catch (error) {
+      throw invalid(`payloadIndexes: ${(error as Error).message}`, { field: `payloadIndexes.${field}` });
+    }
+    if (!PAYLOAD_TYPES.includes(type as PayloadType)) {
+      throw invalid(`payloadIndexes.${field} is 'keyword', 'number' or 'boolean'; got ${describe(type)}.`, { field: `payloadIndexes.${field}` });
+    }
+    out[field] = type as PayloadType;
+  }
+  return out;
+}
+
+function resolveTextOptions(value: unknown): TextOptions {
+  if (!isPlainObject(value)) throw invalid(`text is an object such as { stemming: 'english', stopWords: 'english' }; got ${describe(value)}.`, { field: 'text' });
+  for (const key of Object.keys(value)) if (key !== 'stemming' && key !== 'stopWords') throw invalid(`Unknown text option "${key}". Known: stemming, stopWords.`, { field: `text.${key}` });
+  const stemming = value.stemming ?? 'none';
+  if (stemming !== 'english' && stemming !== 'none') throw invalid(`text.stemming is 'english' or 'none'; got ${describe(stemming)}.`, { field: 'text.stemming' });
+  const stopWords = value.stopWords ?? 'none';
+  const list = Array.isArray(stopWords) && stopWords.length <= 10_000 && stopWords.every((w) => typeof w === 'string' && w.length > 0 && w.length <= 64);
+  if (stopWords !== 'english' && stopWords !== 'none' && !list) {
+    throw invalid(`text.stopWords is 'english', 'none' or an array of up to 10,000 words (1-64 characters each); got ${describe(stopWords)}.`, { field: 'text.stopWords' });
+  }
+  return { stemming, stopWords: Array.isArray(stopWords) ? [...(stopWords as string[])] : (stopWords as 'english' | 'none') };
 }
 

@@ -13,12 +13,14 @@ import type { StoredRecord } from '../core/collection/records.js';
 import type { Segment } from '../core/collection/segment.js';
 import { printRecipe } from '../core/collection/recipe.js';
 import { QuiverError } from '../core/errors.js';
+import { encodePayloadIndex } from '../core/filter/codec.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
 import { decodeOp, encodeOp, type LogOp } from '../core/format/ops.js';
 import { decodeSegment, encodeSegment } from '../core/format/segment.js';
 import type { BuildWorkers } from '../core/index/index.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
 import { LIMITS } from '../core/lib/limits.js';
+import { encodeTextIndex } from '../core/text/codec.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import { DurableStore, type CheckpointPlan, writeManifestFile, writeSegmentFiles } from '../storage/store.js';
 import { Collection } from './collection.js';
@@ -478,7 +480,9 @@ export class Quiver {
 
 function encodeSegmentOf(s: Segment): Uint8Array {
   const graph = s.graph ? { kind: s.graph.kind, bytes: s.graph.encode() } : undefined;
-  return encodeSegment({ id: s.id, dimension: s.arena.dimension, keys: s.keys, vectors: s.arena.packed(), metadata: s.metadata, documents: s.documents, graph });
+  const payloadIndex = encodePayloadIndex(s.payload, s.count);
+  const textIndex = s.text ? encodeTextIndex(s.text, s.count) : undefined;
+  return encodeSegment({ id: s.id, dimension: s.arena.dimension, keys: s.keys, vectors: s.arena.packed(), metadata: s.metadata, documents: s.documents, graph, payloadIndex, textIndex });
 }
 
 /** A segment written while its graph was partial is written again once the graph covers every row. */

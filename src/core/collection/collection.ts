@@ -5,18 +5,26 @@
  * inside, everything is a distance (lower is better).
  */
 import { QuiverError } from '../errors.js';
+import { type FilterNode, type PayloadType, filterFields, filterKey } from '../filter/ast.js';
+import { decodePayloadIndex } from '../filter/codec.js';
+import { compile, estimate } from '../filter/compile.js';
 import { FlatIndex, scanRange } from '../index/flat/flat.js';
 import { hnswFactory } from '../index/hnsw/hnsw.js';
 import type { GraphFactory, SearchParams, VectorIndex } from '../index/index.js';
 import { vamanaFactory } from '../index/vamana/vamana.js';
 import type { KernelBackend, KernelMetric } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
+import type { Bitset } from '../lib/bitset.js';
 import { LIMITS } from '../lib/limits.js';
 import { TopK } from '../lib/topk.js';
+import { Analyzer, DEFAULT_TEXT_OPTIONS, type TextOptions } from '../text/analyzer.js';
+import { TextIndex } from '../text/bm25.js';
+import { decodeTextIndex, textIndexSignature } from '../text/codec.js';
 import { GRAPH_DEFAULTS, graphConfigOf } from './index-config.js';
 import { type IndexConfig, printRecipe } from './recipe.js';
 import type { Metadata, Metric, StoredRecord } from './records.js';
 import type { ArenaOptions } from '../vectors/arena.js';
+import { type EnginePlan, type SearchRequest, runSearch } from './planner.js';
 import { Segment, type SegmentContents } from './segment.js';
 
 export interface CollectionDefinition {
@@ -26,7 +34,22 @@ export interface CollectionDefinition {
   dimension: number;
   metric: Metric;
   index: IndexConfig;
+  /** Fields declared with payloadIndexes at creation, and their types. */
+  payloadIndexes?: Record<string, PayloadType>;
+  /** Fields indexed because filters named them (recorded at checkpoints; see indexedFields). */
+  autoIndexes?: string[];
+  /** The text analyzer's options (absent: the defaults). */
+  text?: TextOptions;
 }
+
+/** A filter ready to run: its AST, its cache key and the fields it reads. */
+export interface PreparedFilter {
+  node: FilterNode;
+  key: string;
+}
+
+/** Compiled filters kept per segment (most recently used last). */
+const FILTER_CACHE_ENTRIES = 16;
 
 export interface EngineContext {
   backend: KernelBackend;
@@ -42,7 +65,8 @@ export interface EngineContext {
 export interface Hit {
   key: string;
   score: number;
-  distance: number;
+  /** Vector queries only (keyword and hybrid scores are not distances). */
+  distance?: number;
   metadata?: Metadata;
   document?: string;
   vector?: Float32Array;
@@ -73,12 +97,19 @@ export class CollectionEngine {
   private growingSegment: Segment;
   private readonly segmentsById = new Map<number, Segment>();
   private readonly locations = new Map<string, number>();
+  /** Fields with a payload index in every segment: declared ones, then those filters asked for. */
+  private readonly indexedFields = new Set<string>();
+  /** Tokenizer, stop words and stemming of the BM25 indexes. */
+  readonly analyzer: Analyzer;
 
   constructor(definition: CollectionDefinition, context: EngineContext) {
     this.definition = definition;
     this.context = context;
     this.kernelMetric = definition.metric === 'l2' ? 'l2' : 'dot';
     this.graphFactory = definition.index.type === 'hnsw' ? hnswFactory : definition.index.type === 'vamana' ? vamanaFactory : null;
+    this.analyzer = new Analyzer(definition.text ?? DEFAULT_TEXT_OPTIONS);
+    for (const field of Object.keys(definition.payloadIndexes ?? {})) this.indexedFields.add(field);
+    for (const field of definition.autoIndexes ?? []) this.indexedFields.add(field);
     this.growingSegment = this.newSegment(64);
   }
 
@@ -175,7 +206,7 @@ export class CollectionEngine {
     for (let i = 0; i < ids.length; i++) {
       const segment = segments[Math.floor(ids[i] / SLOT_SPAN)];
       const slot = ids[i] % SLOT_SPAN;
-      const hit = this.makeHit(segment, slot, distances[i], request.include);
+      const hit = this.hit(segment, slot, distances[i], request.include);
       if (request.minScore !== undefined && hit.score < request.minScore) break;
       hits.push(hit);
     }
@@ -244,6 +275,15 @@ export class CollectionEngine {
     const { id, keys } = contents;
     const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, this.arenaOptions());
     segment.load(keys, contents.vectors, contents.metadata, contents.documents);
+    // indexes come from the file when it has them (version 2), else they are rebuilt from the records
+    if (contents.payloadIndex) segment.payload = decodePayloadIndex(contents.payloadIndex, keys.length, file);
+    for (const field of this.indexedFields) segment.payload.ensure(field, segment.metadata);
+    if (contents.textIndex && textIndexSignature(contents.textIndex, file) === this.analyzer.signature) {
+      segment.text = decodeTextIndex(contents.textIndex, keys.length, this.analyzer, file);
+    } else {
+      segment.text = new TextIndex(this.analyzer);
+      for (let slot = 0; slot < keys.length; slot++) segment.text.add(slot, contents.documents[slot]);
+    }
     if (this.graphFactory) {
       const config = graphConfigOf(this.definition.index, id);
       if (contents.graph && contents.graph.kind !== this.definition.index.type) {
@@ -348,6 +388,8 @@ export class CollectionEngine {
   private newSegment(initialCapacity: number): Segment {
     const id = this.context.nextSegmentId();
     const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax, this.arenaOptions());
+    for (const field of this.indexedFields) segment.payload.ensure(field, segment.metadata);
+    segment.text = new TextIndex(this.analyzer);
     if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, graphConfigOf(this.definition.index, id));
     this.segmentsById.set(id, segment);
     return segment;
@@ -364,9 +406,84 @@ export class CollectionEngine {
     segment.markDeleted(slot);
   }
 
-  private makeHit(segment: Segment, slot: number, kernelDistance: number, include: ReadonlySet<IncludeField>): Hit {
-    const { score, distance } = toScore(this.definition.metric, kernelDistance);
-    const hit: Hit = { key: segment.keys[slot], score, distance };
+  // ---- filters, keyword and hybrid queries (the planner: planner.ts) ----
+
+  /** Answers a query that has a filter, text, or an explicit mode; with `explain`, also how. */
+  search(request: SearchRequest, explain: boolean): { hits: Hit[]; plan?: EnginePlan } {
+    return runSearch(this, request, explain);
+  }
+
+  /** Makes sure every field the filter reads has a payload index (created on first use, within the limit). */
+  prepareFilter(node: FilterNode): PreparedFilter {
+    for (const field of filterFields(node)) {
+      if (this.indexedFields.has(field) || this.indexedFields.size >= LIMITS.payloadIndexesMax) continue;
+      this.indexedFields.add(field);
+      (this.definition.autoIndexes ??= []).push(field);
+      for (const segment of this.segments) segment.payload.ensure(field, segment.metadata);
+      if (this.growingSegment.count === 0) this.growingSegment.payload.ensure(field, this.growingSegment.metadata);
+    }
+    return { node, key: filterKey(node) };
+  }
+
+  /** The segment's slots matching the filter (deleted slots included: mask them with deletedBits). */
+  matching(segment: Segment, filter: PreparedFilter): Bitset {
+    const cache = segment.filterCache;
+    const cached = cache.get(filter.key);
+    if (cached !== undefined && cached.rows === segment.count) {
+      cache.delete(filter.key);
+      cache.set(filter.key, cached);
+      return cached.matching;
+    }
+    const matching = compile(filter.node, segment, segment.count);
+    if (cache.size >= FILTER_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
+    cache.set(filter.key, { rows: segment.count, matching });
+    return matching;
+  }
+
+  /** The payload indexes' estimate of the segment's live rows matching the filter (deletions assumed independent of it). */
+  estimateMatches(segment: Segment, filter: PreparedFilter): number {
+    if (segment.count === 0) return 0;
+    return (estimate(filter.node, segment.payload, segment.count) * segment.liveCount) / segment.count;
+  }
+
+  /** Live records matching the filter. */
+  countMatching(node: FilterNode): number {
+    const filter = this.prepareFilter(node);
+    let n = 0;
+    for (const segment of this.segments) n += this.matching(segment, filter).countAndNot(segment.deletedBits);
+    return n;
+  }
+
+  /** Keys of the live records matching the filter, in storage order. */
+  keysMatching(node: FilterNode): string[] {
+    const filter = this.prepareFilter(node);
+    const keys: string[] = [];
+    for (const segment of this.segments) {
+      const live = this.matching(segment, filter).clone().andNot(segment.deletedBits);
+      live.forEach((slot) => keys.push(segment.keys[slot]));
+    }
+    return keys;
+  }
+
+  /** The fields with payload indexes: declared first, then those created for filters. */
+  get payloadIndexFields(): string[] {
+    return [...this.indexedFields];
+  }
+
+  /** Higher-is-better score of a kernel distance. */
+  scoreOf(kernelDistance: number): number {
+    return toScore(this.definition.metric, kernelDistance).score;
+  }
+
+  /** A hit for a slot: scored from its kernel distance, or given `score` (keyword, fused) and no distance. */
+  hit(segment: Segment, slot: number, kernelDistance: number | null, include: ReadonlySet<IncludeField>, fusedScore?: number): Hit {
+    let hit: Hit;
+    if (kernelDistance === null) {
+      hit = { key: segment.keys[slot], score: fusedScore ?? 0 };
+    } else {
+      const { score, distance } = toScore(this.definition.metric, kernelDistance);
+      hit = { key: segment.keys[slot], score, distance };
+    }
     if (include.has('metadata') && segment.metadata[slot] !== undefined) hit.metadata = structuredClone(segment.metadata[slot]);
     if (include.has('document') && segment.documents[slot] !== undefined) hit.document = segment.documents[slot];
     if (include.has('vector')) hit.vector = segment.arena.row(slot);

@@ -3,9 +3,12 @@
  * takes new writes; once sealed a segment's rows never change, only its deletion marks do, until
  * compaction rewrites it. Slots are dense u32s, never reused within a segment.
  */
+import { SegmentPayloadIndex } from '../filter/payload-index.js';
 import type { GraphIndex } from '../index/index.js';
 import type { KernelBackend } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
+import { Bitset } from '../lib/bitset.js';
+import type { TextIndex } from '../text/bm25.js';
 import { type ArenaOptions, VectorArena } from '../vectors/arena.js';
 import type { Metadata } from './records.js';
 
@@ -19,7 +22,15 @@ export class Segment {
   readonly documents: (string | undefined)[] = [];
   /** 1 where the slot's record was deleted or replaced. */
   private deletedMarks: Uint8Array;
+  /** The same marks as bits, so a filter's matches are counted and masked word by word. */
+  readonly deletedBits: Bitset;
   private deletedCount = 0;
+  /** Payload indexes of the collection's indexed fields over this segment's rows (kept in step by append). */
+  payload = new SegmentPayloadIndex();
+  /** BM25 index of the documents (set by the collection; kept in step by append and markDeleted). */
+  text: TextIndex | null = null;
+  /** Compiled filters by filter key: valid while `rows` equals the segment's count (rows never change). */
+  readonly filterCache = new Map<string, { rows: number; matching: Bitset }>();
   /** UTF-8 bytes of keys, metadata JSON and documents: the memory report's "metadata" part. */
   payloadBytes = 0;
   sealed = false;
@@ -36,6 +47,7 @@ export class Segment {
     this.id = id;
     this.arena = new VectorArena(backend, dimension, initialCapacity, maximumRowBytes, arenaOptions);
     this.deletedMarks = new Uint8Array(Math.max(16, initialCapacity));
+    this.deletedBits = new Bitset(0);
   }
 
   get count(): number {
@@ -71,10 +83,16 @@ export class Segment {
       grown.set(this.deletedMarks);
       this.deletedMarks = grown;
     }
+    this.deletedBits.resize(slot + 1);
+    this.payload.add(slot, metadata);
+    this.text?.add(slot, document);
     return slot;
   }
 
-  /** Fills an empty segment from a segment file's columns (vectors packed without padding). */
+  /**
+   * Fills an empty segment from a segment file's columns (vectors packed without padding). The payload
+   * and text indexes are the caller's to install (decoded from the file or rebuilt).
+   */
   load(keys: string[], vectors: Float32Array, metadata: (Metadata | undefined)[], documents: (string | undefined)[]): void {
     assert(this.keys.length === 0, 'Segment.load needs an empty segment');
     this.arena.appendPacked(vectors, keys.length);
@@ -85,6 +103,7 @@ export class Segment {
       this.documents.push(documents[slot]);
       this.payloadBytes += recordPayloadBytes(keys[slot], metadata[slot], documents[slot]);
     }
+    this.deletedBits.resize(keys.length);
   }
 
   isDeleted(slot: number): boolean {
@@ -94,7 +113,9 @@ export class Segment {
   markDeleted(slot: number): void {
     if (this.deletedMarks[slot] === 1) return;
     this.deletedMarks[slot] = 1;
+    this.deletedBits.add(slot);
     this.deletedCount++;
+    this.text?.remove(slot);
   }
 
   /** The deletion marks as a sorted slot list (what checkpoints persist). */
@@ -129,4 +150,8 @@ export interface SegmentContents {
   documents: (string | undefined)[];
   /** The graph's own encoding, covering a prefix of the rows. */
   graph?: { kind: 'hnsw' | 'vamana'; bytes: Uint8Array };
+  /** The payload indexes' encoding (core/filter/codec.ts); absent in files written before them. */
+  payloadIndex?: Uint8Array;
+  /** The text index's encoding (core/text/codec.ts); absent in files written before it. */
+  textIndex?: Uint8Array;
 }

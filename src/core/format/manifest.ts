@@ -14,7 +14,9 @@
  *                 u64 lastLsn: the sequence of the last write the segments contain
  *                 u64 nextSegmentId, u64 nextCollectionId
  *                 u32 collection count, then per collection:
- *                   u32 length + UTF-8 JSON definition { name, id, dimension, metric, index }
+ *                   u32 length + UTF-8 JSON definition { name, id, dimension, metric, index, and when set
+ *                     payloadIndexes (declared fields and types), autoIndexes (fields indexed for filters),
+ *                     text (the analyzer's options) }
  *                   u32 segment count, then per segment:
  *                     u64 segment id, u32 record count, u32 deleted count D, D x u32 deleted slots (ascending)
  */
@@ -91,8 +93,9 @@ export function decodeManifest(bytes: Uint8Array, file: string): ManifestData {
 }
 
 export function encodeDefinition(definition: CollectionDefinition): string {
-  const { name, id, dimension, metric, index } = definition;
-  return JSON.stringify({ name, id, dimension, metric, index });
+  const { name, id, dimension, metric, index, payloadIndexes, autoIndexes, text } = definition;
+  // the optional parts only when present, so definitions without them encode as before
+  return JSON.stringify({ name, id, dimension, metric, index, payloadIndexes, autoIndexes: autoIndexes?.length ? autoIndexes : undefined, text });
 }
 
 export function decodeDefinition(text: string, file: string): CollectionDefinition {
@@ -111,7 +114,20 @@ export function decodeDefinition(text: string, file: string): CollectionDefiniti
     (value.dimension as number) > 0 &&
     ['cosine', 'dot', 'l2'].includes(value.metric as string) &&
     value.index !== null &&
-    typeof value.index === 'object';
+    typeof value.index === 'object' &&
+    (value.payloadIndexes === undefined || (isRecord(value.payloadIndexes) && Object.values(value.payloadIndexes).every((t) => t === 'keyword' || t === 'number' || t === 'boolean'))) &&
+    (value.autoIndexes === undefined || (Array.isArray(value.autoIndexes) && value.autoIndexes.every((f) => typeof f === 'string' && f.length > 0))) &&
+    (value.text === undefined || validTextOptions(value.text));
   if (!valid) throw new QuiverError('CORRUPTED', `${file}: a collection definition is not valid (${text.slice(0, 80)}).`, { file });
   return value as unknown as CollectionDefinition;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function validTextOptions(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const { stemming, stopWords } = value;
+  return (stemming === 'english' || stemming === 'none') && (stopWords === 'english' || stopWords === 'none' || (Array.isArray(stopWords) && stopWords.every((w) => typeof w === 'string')));
 }

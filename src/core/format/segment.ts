@@ -3,7 +3,7 @@
  *
  *   offset size
  *   0      4    magic "QVSG"
- *   4      2    format version (1)
+ *   4      2    format version (2; version 1 files, which have no index sections, are read too)
  *   6      2    flags (0)
  *   8      4    segment id (u32)
  *   12     4    dimension (u32)
@@ -16,10 +16,15 @@
  *               kind 3 PAYLOADS: N x (u8 flags: bit 0 metadata, bit 1 document;
  *                                    then, when present, u32 length + UTF-8 metadata JSON,
  *                                    u32 length + UTF-8 document)
- *               kind 4 GRAPH (optional, graph indexes only): u8 graph kind (1 HNSW, 2 Vamana), then the
+ *               then optional sections, in ascending order of kind, each at most once:
+ *               kind 4 GRAPH (graph indexes only): u8 graph kind (1 HNSW, 2 Vamana), then the
  *                                    graph's own encoding (src/core/index/<kind>/), which covers a
  *                                    prefix of the rows (rows past it are indexed again after loading)
+ *               kind 5 PAYLOAD INDEX (version 2): the payload indexes' encoding (src/core/filter/codec.ts)
+ *               kind 6 TEXT INDEX (version 2): the BM25 index's encoding (src/core/text/codec.ts)
  *   end         nothing may follow the last section.
+ * A version 1 file has no sections 5 and 6: its payload and text indexes are rebuilt from the records
+ * when it is loaded (and written out with the segment's next rewrite).
  * Every byte is covered by a checksum, so a flipped bit anywhere is reported as CORRUPTED with the
  * file and offset, never loaded.
  */
@@ -33,11 +38,13 @@ import { crc32c } from './crc32c.js';
 import { corrupted, readHeader, writeHeader } from './header.js';
 
 export const SEGMENT_MAGIC = 'QVSG';
-export const SEGMENT_VERSION = 1;
+export const SEGMENT_VERSION = 2;
 const SECTION_VECTORS = 1;
 const SECTION_KEYS = 2;
 const SECTION_PAYLOADS = 3;
 const SECTION_GRAPH = 4;
+const SECTION_PAYLOAD_INDEX = 5;
+const SECTION_TEXT_INDEX = 6;
 const GRAPH_KINDS = { hnsw: 1, vamana: 2 } as const;
 
 
@@ -65,12 +72,14 @@ export function encodeSegment(segment: SegmentContents): Uint8Array {
     graph.u8(GRAPH_KINDS[segment.graph.kind]).bytes(segment.graph.bytes);
     section(out, SECTION_GRAPH, graph.finish());
   }
+  if (segment.payloadIndex) section(out, SECTION_PAYLOAD_INDEX, segment.payloadIndex);
+  if (segment.textIndex) section(out, SECTION_TEXT_INDEX, segment.textIndex);
   return out.finish();
 }
 
 export function decodeSegment(bytes: Uint8Array, file: string): SegmentContents {
   const reader = new ByteReader(bytes, file);
-  readHeader(reader, SEGMENT_MAGIC, SEGMENT_VERSION, 'segment');
+  const version = readHeader(reader, SEGMENT_MAGIC, SEGMENT_VERSION, 'segment');
   const id = reader.u32();
   const dimension = reader.u32();
   const count = reader.u32();
@@ -98,14 +107,24 @@ export function decodeSegment(bytes: Uint8Array, file: string): SegmentContents 
   }
   if (!payloadReader.atEnd) throw corrupted(file, reader.offset, 'the payloads section is longer than its records');
   const contents: SegmentContents = { id, dimension, keys, vectors, metadata, documents };
-  if (!reader.atEnd) {
+  const lastKind = version === 1 ? SECTION_GRAPH : SECTION_TEXT_INDEX;
+  let previousKind = SECTION_PAYLOADS;
+  while (!reader.atEnd) {
     const at = reader.offset;
-    const body = readSection(reader, SECTION_GRAPH, 'graph');
-    const kind = (Object.keys(GRAPH_KINDS) as (keyof typeof GRAPH_KINDS)[]).find((k) => GRAPH_KINDS[k] === body[0]);
-    if (!kind) throw corrupted(file, at, `unknown graph kind ${body[0]}`);
-    contents.graph = { kind, bytes: body.subarray(1) };
+    const kind = reader.u32();
+    if (kind <= previousKind || kind > lastKind) throw corrupted(file, at, `unexpected section kind ${kind} after kind ${previousKind}`);
+    previousKind = kind;
+    const body = readSectionBody(reader, at, kind === SECTION_GRAPH ? 'graph' : kind === SECTION_PAYLOAD_INDEX ? 'payload index' : 'text index');
+    if (kind === SECTION_GRAPH) {
+      const graphKind = (Object.keys(GRAPH_KINDS) as (keyof typeof GRAPH_KINDS)[]).find((k) => GRAPH_KINDS[k] === body[0]);
+      if (!graphKind) throw corrupted(file, at, `unknown graph kind ${body[0]}`);
+      contents.graph = { kind: graphKind, bytes: body.subarray(1) };
+    } else if (kind === SECTION_PAYLOAD_INDEX) {
+      contents.payloadIndex = body;
+    } else {
+      contents.textIndex = body;
+    }
   }
-  if (!reader.atEnd) throw corrupted(file, reader.offset, 'bytes follow the last section');
   return contents;
 }
 
@@ -117,6 +136,11 @@ function readSection(reader: ByteReader, kind: number, name: string): Uint8Array
   const at = reader.offset;
   const found = reader.u32();
   if (found !== kind) throw corrupted(reader.what, at, `expected the ${name} section (kind ${kind}), found kind ${found}`);
+  return readSectionBody(reader, at, name);
+}
+
+/** A section's length, checksum and body, after its kind (read by the caller) at offset `at`. */
+function readSectionBody(reader: ByteReader, at: number, name: string): Uint8Array {
   const length = reader.u64();
   const crc = reader.u32();
   if (length > reader.remaining) throw corrupted(reader.what, at, `the ${name} section claims ${length} bytes but only ${reader.remaining} remain (truncated file)`);

@@ -5,6 +5,7 @@
  * unit vectors).
  */
 import type { KernelMetric } from '../kernels/kernel.js';
+import type { Bitset } from '../lib/bitset.js';
 import type { TopK } from '../lib/topk.js';
 import type { VectorArena } from '../vectors/arena.js';
 
@@ -53,6 +54,13 @@ export interface GraphIndex {
    * least top.k is used.
    */
   search(marks: Uint8Array, top: TopK, base: number, ef: number): void;
+  /**
+   * Filtered search (filtered-search.ts): like search, but only slots that `allowed` holds are results,
+   * and the beam moves through them (two hops over the others) instead of post-filtering. Returns how
+   * many results the beam found: min(max(ef, top.k), live allowed slots in the graph), whatever the
+   * filter's selectivity or how its slots lie in the graph.
+   */
+  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number): number;
   /**
    * Repairs every live node's neighbour list that points at a deleted slot (marks[slot] === 1), so no
    * live node depends on a deleted one for reachability. Deleted slots end with no edges in or out, and

@@ -52,6 +52,7 @@
 import type { KernelMetric } from '../../kernels/kernel.js';
 import { assert } from '../../lib/assert.js';
 import { Prng } from '../../lib/prng.js';
+import type { Bitset } from '../../lib/bitset.js';
 import type { TopK } from '../../lib/topk.js';
 import { VisitedSet } from '../../lib/visited.js';
 import type { VectorArena } from '../../vectors/arena.js';
@@ -60,6 +61,7 @@ import { checkHnsw } from './check.js';
 import { encodeHnsw } from './codec.js';
 import { CandidateHeap, ResultHeap, sortPairs } from '../../lib/heap.js';
 import { type HnswBuildWorkers, type HnswPlanJob, hnswBatchSize, HNSW_CHUNK_MAX, HNSW_MAX_BATCH, HNSW_PARALLEL_MIN } from './parallel.js';
+import { FilteredSearcher } from '../filtered-search.js';
 
 /** Levels are capped (P(level > 31) = M^-31: never in practice) so a level fits a byte with room. */
 export const HNSW_LEVEL_MAX = 31;
@@ -149,6 +151,8 @@ export class HnswGraph implements GraphIndex {
   /** Result of greedyUpper. */
   private greedyNode = 0;
   private greedyDistance = 0;
+  /** Scratch of filtered searches, made on the first one. */
+  private filtered: FilteredSearcher | null = null;
 
   constructor(arena: VectorArena, metric: KernelMetric, config: GraphConfig, seed: number, initialCapacity: number) {
     const m = config.degree;
@@ -206,21 +210,9 @@ export class HnswGraph implements GraphIndex {
 
   search(marks: Uint8Array, top: TopK, base: number, ef: number): void {
     if (this.entry < 0 || top.k === 0) return;
-    this.scoring = this.metric;
     const width = Math.max(Math.floor(ef) || 0, top.k, 1);
-    const entry = this.entry;
-    this.gather[0] = entry;
-    const at = this.score(1);
-    let node = entry;
-    let distance = this.arena.floats[at];
-    this.visited.reset(this.capacity);
-    this.visited.add(entry);
-    for (let level = this.maxLevel; level >= 1; level--) {
-      this.greedyUpper(level, node, distance);
-      node = this.greedyNode;
-      distance = this.greedyDistance;
-    }
-    this.beam0(node, distance, width, marks);
+    this.descend();
+    this.beam0(this.greedyNode, this.greedyDistance, width, marks);
     const results = this.results;
     const d = results.distances;
     const s = results.slots;
@@ -231,6 +223,41 @@ export class HnswGraph implements GraphIndex {
         worst = top.worst;
       }
     }
+  }
+
+  /**
+   * Filtered search (../filtered-search.ts): the unfiltered greedy descent of the upper layers finds the
+   * query's region, then layer 0 is searched through the nodes `allowed` holds. Pushes the best live
+   * allowed slots into `top`; returns how many the beam found (min(width, live allowed nodes)).
+   */
+  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number): number {
+    if (this.entry < 0 || top.k === 0) return 0;
+    const width = Math.max(Math.floor(ef) || 0, top.k, 1);
+    this.descend();
+    const searcher = (this.filtered ??= new FilteredSearcher());
+    const layer = { links: this.links0, counts: this.counts0, stride: this.degree0, nodes: this.size };
+    const found = searcher.search(this.arena, this.metric, layer, this.greedyNode, width, allowed, marks);
+    const { distances, slots } = searcher.results;
+    for (let i = 0; i < found; i++) if (distances[i] < top.worst) top.push(distances[i], base + slots[i]);
+    return found;
+  }
+
+  /** Greedy descent from the entry point through the upper layers: the layer-0 entry in greedyNode/greedyDistance. */
+  private descend(): void {
+    this.scoring = this.metric;
+    const entry = this.entry;
+    this.gather[0] = entry;
+    let node = entry;
+    let distance = this.arena.floats[this.score(1)];
+    this.visited.reset(this.capacity);
+    this.visited.add(entry);
+    for (let level = this.maxLevel; level >= 1; level--) {
+      this.greedyUpper(level, node, distance);
+      node = this.greedyNode;
+      distance = this.greedyDistance;
+    }
+    this.greedyNode = node;
+    this.greedyDistance = distance;
   }
 
   /** Scores gather[0, count) against the prepared query; returns the index of the first distance in arena.floats. */

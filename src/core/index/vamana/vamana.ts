@@ -37,9 +37,11 @@
 import { QuiverError } from '../../errors.js';
 import type { KernelMetric } from '../../kernels/kernel.js';
 import { assert } from '../../lib/assert.js';
+import type { Bitset } from '../../lib/bitset.js';
 import { Prng } from '../../lib/prng.js';
 import type { TopK } from '../../lib/topk.js';
 import type { VectorArena } from '../../vectors/arena.js';
+import { FilteredSearcher } from '../filtered-search.js';
 import type { GraphConfig, GraphFactory, GraphIndex } from '../index.js';
 import { BatchBuffers, type BuildContext, batchSize, type VamanaBatchJob, type VamanaBuildWorkers } from './build.js';
 import { decodeVamana, encodeVamana } from './codec.js';
@@ -182,6 +184,20 @@ export class VamanaGraph implements GraphIndex {
     const beam = searcher.beam;
     for (let i = 0; i < beam.size; i++) if (beam.isLive(i)) top.push(beam.distanceAt(i), base + beam.slotAt(i));
   }
+
+  /** Filtered search from the medoid through the nodes `allowed` holds (../filtered-search.ts). */
+  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number): number {
+    if (this.nodes === 0 || top.k === 0) return 0;
+    const width = Math.max(1, ef | 0, top.k);
+    const searcher = (this.filtered ??= new FilteredSearcher());
+    const layer = { links: this.graph.links, counts: this.graph.counts, stride: this.graph.degree, nodes: this.nodes };
+    const found = searcher.search(this.arena, this.metric, layer, this.entry, width, allowed, marks);
+    const { distances, slots } = searcher.results;
+    for (let i = 0; i < found; i++) if (distances[i] < top.worst) top.push(distances[i], base + slots[i]);
+    return found;
+  }
+
+  private filtered: FilteredSearcher | null = null;
 
   consolidate(marks: Uint8Array): void {
     assert(!this.isBuilding, 'consolidate during a parallel build');

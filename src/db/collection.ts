@@ -80,7 +80,10 @@ export interface CollectionStats {
   deletedRecords: number;
   /** Rows stored but not yet in a graph (indexed in the background; scanned exactly meanwhile). */
   unindexed: number;
-  bytesPerVector: { vectors: number; codes: number; graph: number; rerank: number; metadata: number; total: number };
+  /** payloadIndexes and textIndex: the filter and BM25 indexes in memory (extensions of api.md's list). */
+  bytesPerVector: { vectors: number; codes: number; graph: number; rerank: number; metadata: number; payloadIndexes: number; textIndex: number; total: number };
+  /** Fields with a payload index: declared with payloadIndexes, then those created for filters. */
+  payloadIndexes: string[];
   estimatedRecall: { recallAt10: number; sampleSize: number } | null;
   kernel: string;
   /** Threads graph builds use (Quiver.open's buildThreads, or 1 where builds cannot run in parallel). */
@@ -282,7 +285,17 @@ export class Collection {
       index: engine.recipe,
       segments: memory.segments,
       deletedRecords: deleted,
-      bytesPerVector: { vectors, codes: 0, graph: graphBytes, rerank: 0, metadata, total: vectors + graphBytes + metadata },
+      bytesPerVector: {
+        vectors,
+        codes: 0,
+        graph: graphBytes,
+        rerank: 0,
+        metadata,
+        payloadIndexes: memory.payloadIndexes / live,
+        textIndex: memory.textIndex / live,
+        total: vectors + graphBytes + metadata + (memory.payloadIndexes + memory.textIndex) / live,
+      },
+      payloadIndexes: engine.payloadIndexFields,
       unindexed: engine.unindexed,
       estimatedRecall: null,
       kernel: this.db.kernels.name,

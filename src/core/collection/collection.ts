@@ -366,16 +366,20 @@ export class CollectionEngine {
   }
 
   /** Bytes per live vector by part, as stats() reports them. */
-  memory(): { vectors: number; metadata: number; graph: number; segments: number } {
+  memory(): { vectors: number; metadata: number; graph: number; payloadIndexes: number; textIndex: number; segments: number } {
     let vectorBytes = 0;
     let payloadBytes = 0;
     let graphBytes = 0;
+    let payloadIndexBytes = 0;
+    let textBytes = 0;
     for (const s of this.segments) {
       vectorBytes += s.arena.rowBytes;
       payloadBytes += s.payloadBytes;
       graphBytes += s.graph?.memoryBytes ?? 0;
+      payloadIndexBytes += s.payload.bytes;
+      textBytes += s.text?.bytes ?? 0;
     }
-    return { vectors: vectorBytes, metadata: payloadBytes, graph: graphBytes, segments: this.segments.length };
+    return { vectors: vectorBytes, metadata: payloadBytes, graph: graphBytes, payloadIndexes: payloadIndexBytes, textIndex: textBytes, segments: this.segments.length };
   }
 
   /** Shared memory with a lane per build thread for graph segments (HNSW, Vamana) when parallel builds are on. */

@@ -11,6 +11,9 @@
  *   --datasets NAME    one dataset (default synth-768); --base N its first N rows (quick: 10,000)
  *   --concurrency a,b  connections (default 1,16,64); --duration S seconds per point (default 10)
  *   --quiver-recipes R the index (default HNSW16); --efs the sweep that picks the ef of recall 0.95
+ *   filtered  filtered search: recall/QPS sweeps at selectivities 0.1%-100% on synth-768 with an uncorrelated
+ *             and a correlated attribute, Quiver's filters vs hnswlib-node's filter callback
+ *   keyword   keyword (BM25) search quality on shared/data/papers.jsonl: title -> its abstract
  *
  * Options (all suites):
  *   --quick            small subsets: a smoke check; does not touch docs/ unless --write-docs
@@ -37,6 +40,10 @@
  *                      minutes (default 20)
  *   --render FILE      (ann, scaling) do not run: render a --json file of that suite again (tables, plots,
  *                      and docs unless it was a quick run or --no-docs)
+ * filtered:
+ *   --selectivities a,b  (default 0.001,0.01,0.1,0.25,0.5,1)   --attributes u,c (u uncorrelated, c correlated)
+ *   --queries N (default 200; quick 50)   --efs, --rounds, --warmup, --systems, --quiver-recipes as above
+ *   --fresh-filters      also time quiver-hnsw with a distinct (equivalent) filter per query (no cache hits)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -50,15 +57,20 @@ import { ANN_DATASETS, EF_SWEEP, QUICK_BASE, runAnn } from './suites/ann.js';
 import { runExact } from './suites/exact.js';
 import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from './suites/scaling.js';
 import { renderHttp, runHttp } from './suites/http.js';
+import { type FilteredRunResult, renderFiltered, runFiltered, SELECTIVITIES } from './suites/filtered.js';
+import { type KeywordRunResult, renderKeyword, runKeyword } from './suites/keyword.js';
+import type { Attribute } from './suites/filtered-data.js';
 import type { QuiverSettings } from './systems/index.js';
 
-const USAGE = `usage: npm run bench -- <exact|ann|scaling> [options]   (options: see bench/run.ts or bench/README.md)
+const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword> [options]   (options: see bench/run.ts or bench/README.md)
   npm run bench -- exact [--quick] [--json FILE] [--datasets fashion-mnist,synth-768] [--systems ...] [--queries N] [--rounds N] [--warmup N] [--ingest N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- ann [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--systems hnswlib,usearch-f32,usearch-f16,quiver-hnsw,quiver-vamana]
                        [--quiver-recipes HNSW16,Vamana64] [--quiver-mode persist|memory] [--quiver-durability none|batched|sync]
                        [--base N] [--efs 10,16,...] [--queries N] [--rounds N] [--warmup N] [--keep-indexes] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- http [--quick] [--json FILE] [--datasets synth-768] [--base N] [--concurrency 1,16,64] [--duration 10] [--quiver-recipes HNSW16] [--queries N] [--no-pin] [--write-docs|--no-docs]
-  npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)`;
+  npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)
+  npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
+  npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -85,12 +97,15 @@ const { values, positionals } = parseArgs({
     'no-pin': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
     'no-docs': { type: 'boolean', default: false },
+    selectivities: { type: 'string' },
+    attributes: { type: 'string' },
+    'fresh-filters': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling', 'http'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -112,6 +127,8 @@ const outFile = (f: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(
 try {
   if (suite === 'exact') await exact();
   else if (suite === 'http') await http();
+  else if (suite === 'filtered') await filtered();
+  else if (suite === 'keyword') await keyword();
   else await graph(suite as 'ann' | 'scaling');
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`);
@@ -178,6 +195,42 @@ async function http(): Promise<void> {
   }
   if (writeDocs) {
     writeSection(BENCHMARKS_MD, 'http', md);
+async function filtered(): Promise<void> {
+  const attributes = (list(values.attributes) ?? ['u', 'c']) as Attribute[];
+  if (attributes.some((a) => a !== 'u' && a !== 'c')) throw new Error('--attributes: u (uncorrelated) and/or c (correlated)');
+  const selectivities = values.selectivities === undefined ? (quick ? [0.01, 0.1, 1] : SELECTIVITIES) : list(values.selectivities)!.map(Number);
+  if (selectivities.some((x) => !SELECTIVITIES.includes(x))) throw new Error(`--selectivities: some of ${SELECTIVITIES.join(',')}`);
+  const settings = {
+    recipes: list(values['quiver-recipes']) ?? [],
+    efs: ints(values.efs, quick ? [16, 64, 256] : EF_SWEEP),
+    rounds: int(values.rounds, quick ? 1 : 3),
+    warmup: int(values.warmup, quick ? 5 : 20),
+    queries: int(values.queries, quick ? 50 : 200),
+    selectivities,
+    attributes,
+    systems: list(values.systems),
+    pin: !values['no-pin'],
+    freshFilters: values['fresh-filters'],
+  };
+  const res = await runFiltered(settings);
+  const run: FilteredRunResult = { suite: 'filtered', command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), quick, settings, ...res };
+  const md = renderFiltered(run);
+  console.log(`\n${md}`);
+  if (values.json) writeJson(outFile(values.json), run);
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'filtered', md);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
+async function keyword(): Promise<void> {
+  const res = await runKeyword();
+  const run: KeywordRunResult = { suite: 'keyword', command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), ...res };
+  const md = renderKeyword(run);
+  console.log(`\n${md}`);
+  if (values.json) writeJson(outFile(values.json), run);
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'keyword', md);
     console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
   }
 }

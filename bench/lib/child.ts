@@ -16,13 +16,15 @@ export interface ChildOptions {
   label: string;
   /** kill the child after this long (0 = never) */
   timeoutMs?: number;
+  /** the child's script (default: the graph suites' suites/graph-child.ts) */
+  script?: string;
 }
 
 export async function runChild<Res>(request: object, opts: ChildOptions): Promise<Res> {
   const dir = makeTempDir('child');
   const out = path.join(dir, 'answer.json');
   try {
-    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', CHILD_SCRIPT, JSON.stringify({ ...request, out })], {
+    const child = spawn(process.execPath, [...process.execArgv, '--expose-gc', opts.script ?? CHILD_SCRIPT, JSON.stringify({ ...request, out })], {
       cwd: ROOT_DIR,
       stdio: ['ignore', 'inherit', 'inherit'],
     });

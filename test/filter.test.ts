@@ -257,6 +257,9 @@ describe('filters through the API', () => {
               }
             };
             await check('live');
+            const stats = await col.stats();
+            assert.equal(stats.payloadIndexes[0], 'year', 'declared fields first');
+            assert.ok(stats.bytesPerVector.payloadIndexes >= 0 && stats.bytesPerVector.total >= stats.bytesPerVector.vectors);
             await db.close();
             db = await Quiver.open({ path: dir, durability: 'none' });
             await check('reopened');

@@ -33,10 +33,11 @@ const SLOT_SPAN = 2 ** 32;
 export const HYBRID_DEPTH = 50;
 
 /**
- * The narrowest beam of a filtered traversal. A filter leaves the traversal a sparser graph than the
- * full one (two hops stand in for one), so a beam that suffices unfiltered (Vamana's default 32) loses
- * recall under filters correlated with the vectors: measured 0.937 at width 32 vs 0.98+ at 64 on the
- * correlated 10% case of test/filtered-search.test.ts.
+ * The narrowest beam of a filtered traversal when the query leaves search.ef to the default. A filter
+ * leaves the traversal a sparser graph than the full one (two hops stand in for one), so a beam that
+ * suffices unfiltered (Vamana's default 32) loses recall under filters correlated with the vectors:
+ * measured 0.937 at width 32 vs 0.997 at 64 on the correlated 10% case of test/filtered-search.test.ts.
+ * An explicit search.ef is the caller's own trade of recall for speed and is used as given.
  */
 export const FILTERED_WIDTH_MIN = 64;
 
@@ -44,10 +45,11 @@ export const FILTERED_WIDTH_MIN = 64;
 const EXACT_CHUNK = 4096;
 
 /**
- * Up to this many live matches a segment is scanned exactly rather than traversed. Measured on
- * synth-768 (100k, HNSW16 and Vamana64, docs/benchmarks.md): a filtered traversal at width 64 computes
- * a few thousand distances, and an exact scan of matching rows runs at memory speed, so below ~40
- * matches per unit of beam width the scan is at least as fast, and it is exact.
+ * Up to this many live matches a segment is scanned exactly rather than traversed. Measured on 30,000
+ * synth-768 rows (HNSW16, one core): a filtered traversal at width 64 scores ~600 rows but costs ~0.75 ms
+ * with its two-hop adjacency reads, about what an exact scan of 2,500-3,000 matching rows costs; at width
+ * 16, ~0.25 ms. So about 40 matches per unit of beam width, and never fewer than 1,024: below that the
+ * scan is cheaper than any traversal, and it is exact.
  */
 export function exactMatchesMax(width: number): number {
   return Math.max(1024, 40 * width);
@@ -109,7 +111,7 @@ export function runSearch(engine: CollectionEngine, request: SearchRequest, expl
   let terms: string[] | undefined;
 
   if (request.mode === 'vector') {
-    const top = vectorTop(engine, segments, request.vector!, request.k, matching, estimate, Math.max(ef ?? 0, request.k), request.strategy ?? 'auto', plans);
+    const top = vectorTop(engine, segments, request.vector!, request.k, matching, estimate, widths(ef, request), request.strategy ?? 'auto', plans);
     const { distances, ids } = top.drain();
     hits = [];
     for (let i = 0; i < ids.length; i++) {
@@ -123,7 +125,7 @@ export function runSearch(engine: CollectionEngine, request: SearchRequest, expl
     terms = keyword.terms;
     let ranked: { id: number; score: number }[] = keyword.ranked;
     if (request.mode === 'hybrid') {
-      const top = vectorTop(engine, segments, request.vector!, depth, matching, estimate, Math.max(ef ?? 0, depth), request.strategy ?? 'auto', plans);
+      const top = vectorTop(engine, segments, request.vector!, depth, matching, estimate, widths(ef, { ...request, k: depth }), request.strategy ?? 'auto', plans);
       const { distances, ids } = top.drain();
       const vectorRanked: Ranked[] = [];
       for (let i = 0; i < ids.length; i++) vectorRanked.push({ id: ids[i], score: engine.scoreOf(distances[i]) });
@@ -137,6 +139,12 @@ export function runSearch(engine: CollectionEngine, request: SearchRequest, expl
   }
   if (plans === null) return { hits };
   return { hits, plan: summarise(request, plans, segments.length, ef, terms, filter !== null) };
+}
+
+/** Beam widths: of plain graph searches (ef, at least k), and of filtered traversals (see FILTERED_WIDTH_MIN). */
+function widths(ef: number | undefined, request: SearchRequest): { plain: number; filtered: number } {
+  const plain = Math.max(ef ?? 0, request.k);
+  return { plain, filtered: request.ef === undefined ? Math.max(plain, FILTERED_WIDTH_MIN) : plain };
 }
 
 function summarise(request: SearchRequest, plans: SegmentPlan[], segments: number, ef: number | undefined, terms: string[] | undefined, filtered: boolean): EnginePlan {
@@ -172,7 +180,7 @@ function vectorTop(
   k: number,
   matching: (segment: Segment) => Bitset | null,
   estimate: (segment: Segment) => number | undefined,
-  width: number,
+  width: { plain: number; filtered: number },
   strategy: 'auto' | 'exact' | 'graph',
   plans: SegmentPlan[] | null,
 ): TopK {
@@ -197,12 +205,12 @@ function vectorTop(
         if (plan !== null) Object.assign(plan, { strategy: 'exact', scanned: segment.count });
         return;
       }
-      graph.search(segment.marks, top, base, width);
+      graph.search(segment.marks, top, base, width.plain);
       scanRange(segment.arena, segment.marks, metric, top, base, graph.size, segment.count);
       if (plan !== null) Object.assign(plan, { strategy: 'graph', scanned: segment.count - graph.size });
       return;
     }
-    const filteredWidth = Math.max(width, FILTERED_WIDTH_MIN);
+    const filteredWidth = width.filtered;
     if (graph === null || strategy === 'exact' || (strategy === 'auto' && matches <= exactMatchesMax(filteredWidth))) {
       const scanned = scanMatching(engine, segment, allowed, top, base, 0, segment.count);
       if (plan !== null) Object.assign(plan, { strategy: 'exact', scanned });

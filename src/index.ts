@@ -27,6 +27,7 @@ setRuntime({
 });
 
 export { Quiver, type CollectionInfo } from './db/database.js';
+export { verifyStore, type VerifyReport, type VerifyFinding, type VerifiedFile, type VerifiedCollection, type VerifyOptions } from './db/verify.js';
 export { Collection, type QueryRequest, type QueryPlan, type CollectionStats, type WriteResult, type MapRequest, type MapResult } from './db/collection.js';
 export type { OpenOptions, CollectionConfig } from './db/config.js';
 export type { Hit, IncludeField } from './core/collection/collection.js';

@@ -1,0 +1,52 @@
+/** quiver collections create | list | drop */
+import type { Context } from '../context.js';
+import { openTarget } from '../context.js';
+import { usage } from '../exit.js';
+import { table } from '../format.js';
+import { parseDimension } from './options.js';
+
+export interface CreateOptions {
+  dimension?: string;
+  metric?: string;
+  index?: string;
+}
+
+export async function createCollection(ctx: Context, name: string, options: CreateOptions): Promise<void> {
+  if (options.dimension === undefined) throw usage('quiver collections create needs --dimension N (the length of the vectors).');
+  const dimension = parseDimension(options.dimension);
+  const { target, location } = await openTarget(ctx, { create: true });
+  try {
+    await target.createCollection(name, {
+      dimension,
+      ...(options.metric !== undefined ? { metric: options.metric as 'cosine' | 'dot' | 'l2' } : {}),
+      ...(options.index !== undefined ? { index: options.index } : {}),
+    });
+    const info = (await target.listCollections()).find((c) => c.name === name);
+    process.stdout.write(`created collection "${name}" (dimension ${dimension}, ${info?.metric ?? options.metric}, ${info?.index ?? options.index}) in ${location}\n`);
+  } finally {
+    await target.close?.();
+  }
+}
+
+export async function listCollections(ctx: Context, options: { json?: boolean }): Promise<void> {
+  const { target } = await openTarget(ctx, { create: false });
+  try {
+    const collections = await target.listCollections();
+    if (options.json) process.stdout.write(JSON.stringify(collections) + '\n');
+    else if (collections.length === 0) process.stdout.write('no collections\n');
+    else process.stdout.write(table(['name', 'dimension', 'metric', 'index', 'count'], collections.map((c) => [c.name, c.dimension, c.metric, c.index, c.count])) + '\n');
+  } finally {
+    await target.close?.();
+  }
+}
+
+export async function dropCollection(ctx: Context, name: string, options: { yes?: boolean }): Promise<void> {
+  if (!options.yes) throw usage(`Dropping "${name}" deletes all its records; confirm with --yes.`);
+  const { target } = await openTarget(ctx, { create: false });
+  try {
+    await target.dropCollection(name);
+    process.stdout.write(`dropped collection "${name}"\n`);
+  } finally {
+    await target.close?.();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * quiver query --collection NAME (--vector JSON | --vector-file FILE | --key KEY) [--k 10]: the nearest
+ * records, as a table or --json. A vector file may hold several queries (JSON array of arrays, JSON
+ * Lines, .npy, .fvecs); each is answered in turn.
+ */
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { LIMITS } from '../../core/lib/limits.js';
+import { QuiverError } from '../../core/errors.js';
+import { type Context, openTarget } from '../context.js';
+import { usage } from '../exit.js';
+import { table, truncate } from '../format.js';
+import { assertInputFile, detectFormat, openSource } from '../io/source.js';
+import type { TargetHit } from '../target.js';
+import { parseInclude, parseInteger } from './options.js';
+
+export interface QueryOptions {
+  collection: string;
+  vector?: string;
+  vectorFile?: string;
+  key?: string;
+  k?: string;
+  ef?: string;
+  include?: string;
+  json?: boolean;
+}
+
+/** Queries read from a file at most (a query file is not an import). */
+const QUERIES_MAX = LIMITS.queryManyMax;
+
+export async function queryCommand(ctx: Context, options: QueryOptions): Promise<void> {
+  const given = [options.vector, options.vectorFile, options.key].filter((v) => v !== undefined).length;
+  if (given !== 1) throw usage('Give exactly one query: --vector \'[0.1, 0.2, ...]\', --vector-file FILE or --key KEY (the vector of a stored record).');
+  const k = parseInteger(options.k, '--k', 10, 1, LIMITS.kMax);
+  const ef = options.ef === undefined ? undefined : parseInteger(options.ef, '--ef', 0, 1, 100_000);
+  const include = parseInclude(options.include, ['metadata', 'document']);
+  const vectors = options.vector !== undefined ? [parseVector(options.vector, '--vector')] : options.vectorFile !== undefined ? await readVectors(options.vectorFile) : [];
+  const { target } = await openTarget(ctx, { create: false });
+  try {
+    const collection = target.collection(options.collection);
+    if (options.key !== undefined) {
+      const [record] = await collection.get([options.key]);
+      if (!record) throw new QuiverError('KEY_NOT_FOUND', `Collection "${options.collection}" has no record with key ${JSON.stringify(options.key)}.`, { key: options.key });
+      vectors.push(Array.from(record.vector));
+    }
+    const results: TargetHit[][] = [];
+    for (const vector of vectors) {
+      results.push(await collection.query({ vector, k, include, ...(ef !== undefined ? { search: { ef } } : {}) }));
+    }
+    if (options.json) {
+      const plain = results.map((hits) => hits.map((h) => (h.vector ? { ...h, vector: Array.from(h.vector) } : h)));
+      process.stdout.write(JSON.stringify(vectors.length === 1 && options.vectorFile === undefined ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
+      return;
+    }
+    results.forEach((hits, q) => {
+      if (results.length > 1) process.stdout.write(`${q > 0 ? '\n' : ''}query ${q + 1}\n`);
+      process.stdout.write(hits.length === 0 ? 'no hits\n' : renderHits(hits) + '\n');
+    });
+  } finally {
+    await target.close?.();
+  }
+}
+
+function renderHits(hits: TargetHit[]): string {
+  const extra = (h: TargetHit) => {
+    const parts: string[] = [];
+    if (h.metadata !== undefined) parts.push(JSON.stringify(h.metadata));
+    if (h.document !== undefined) parts.push(JSON.stringify(h.document));
+    return truncate(parts.join(' '), 80);
+  };
+  return table(
+    ['rank', 'key', 'score', 'distance', 'metadata / document'],
+    hits.map((h, i) => [i + 1, h.key, h.score, h.distance ?? Number.NaN, extra(h)]),
+  );
+}
+
+export function parseVector(text: string, what: string): number[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = null;
+  }
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'number')) {
+    throw usage(`${what} is a JSON array of numbers, such as '[0.1, 0.2, 0.3]'.`, { option: what });
+  }
+  return value as number[];
+}
+
+async function readVectors(path: string): Promise<(number[] | Float32Array)[]> {
+  assertInputFile(path);
+  const ext = extname(path).toLowerCase();
+  if (ext === '.json') {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    const list = Array.isArray(value) && Array.isArray(value[0]) ? value : [value];
+    return list.slice(0, QUERIES_MAX).map((v, i) => parseVector(JSON.stringify(v), `${path} entry ${i + 1}`));
+  }
+  const source = await openSource(path, detectFormat(path, undefined));
+  const out: (number[] | Float32Array)[] = [];
+  for await (const chunk of source.rows({ row: 0, byte: 0, line: 0 })) {
+    for (const row of chunk) {
+      const vector = row.fields.vector;
+      if (vector instanceof Float32Array) out.push(vector);
+      else out.push(parseVector(JSON.stringify(vector), `${path}, ${row.where}`));
+      if (out.length === QUERIES_MAX) return out;
+    }
+  }
+  if (out.length === 0) throw usage(`${path} holds no query vectors.`);
+  return out;
+}

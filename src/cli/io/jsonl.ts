@@ -1,0 +1,78 @@
+/**
+ * JSON Lines: one JSON object per line (blank lines are skipped). Read from a byte offset in 1 MiB
+ * chunks, split on '\n' bytes, so every row knows the exact byte where the next line starts.
+ */
+import { createReadStream } from 'node:fs';
+import { type Position, type Source, type SourceRow, badRow } from './source.js';
+
+/** A line longer than this is not a record anyone meant (and would hold the whole file in memory). */
+const LINE_BYTES_MAX = 256 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+export class JsonlSource implements Source {
+  readonly format = 'jsonl';
+  readonly rowCount = null;
+  readonly vectorsOnly = false;
+
+  constructor(
+    readonly path: string,
+    readonly total: number,
+  ) {}
+
+  measure(position: Position): number {
+    return position.byte;
+  }
+
+  async *rows(from: Position): AsyncGenerator<SourceRow[]> {
+    let { row, byte, line } = from;
+    for await (const chunk of lines(this.path, from.byte)) {
+      const out: SourceRow[] = [];
+      for (const text of chunk) {
+        line++;
+        byte += text.bytes;
+        const content = (line === 1 ? text.value.replace(/^\uFEFF/, '') : text.value).trim();
+        if (content === '') continue;
+        const where = `line ${line}`;
+        let fields: unknown;
+        try {
+          fields = JSON.parse(content);
+        } catch (error) {
+          throw badRow(this.path, where, `not valid JSON (${(error as Error).message}).`);
+        }
+        if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) throw badRow(this.path, where, 'each line must be a JSON object such as {"key": "a", "vector": [0.1, 0.2]}.');
+        row++;
+        out.push({ fields: fields as Record<string, unknown>, next: { row, byte, line }, where });
+      }
+      if (out.length > 0) yield out;
+    }
+  }
+}
+
+/** The file's lines from byte `start` on, a chunk's worth at a time, each with the bytes it spans (newline included). */
+export async function* lines(path: string, start: number): AsyncGenerator<{ value: string; bytes: number }[]> {
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of createReadStream(path, { start, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    const out: { value: string; bytes: number }[] = [];
+    let from = 0;
+    for (let nl = chunk.indexOf(NEWLINE, from); nl >= 0; nl = chunk.indexOf(NEWLINE, from)) {
+      const piece = chunk.subarray(from, nl + 1);
+      const bytes = pending.length > 0 ? Buffer.concat([...pending, piece]) : piece;
+      pending = [];
+      pendingBytes = 0;
+      out.push({ value: decoder.decode(bytes), bytes: bytes.length });
+      from = nl + 1;
+    }
+    if (from < chunk.length) {
+      pending.push(chunk.subarray(from));
+      pendingBytes += chunk.length - from;
+      if (pendingBytes > LINE_BYTES_MAX) throw badRow(path, 'a line', `is longer than ${LINE_BYTES_MAX} bytes; is this really a line-oriented file?`);
+    }
+    if (out.length > 0) yield out;
+  }
+  if (pending.length > 0) {
+    const bytes = Buffer.concat(pending);
+    yield [{ value: decoder.decode(bytes), bytes: bytes.length }];
+  }
+}

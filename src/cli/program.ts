@@ -1,0 +1,180 @@
+/**
+ * The `quiver` command line: names as in api.md. Each action loads its command module on use, so
+ * `quiver --help` and argument errors answer without loading the engine.
+ */
+import { Command, Option } from 'commander';
+import type { Context, GlobalOptions } from './context.js';
+import { contextOf } from './context.js';
+
+export interface ProgramHooks {
+  version: string;
+  /** The signal that asked the running command to stop, if any. */
+  stopRequested: () => string | null;
+  /** Called before an action runs (main installs signal handlers; serve handles its own). */
+  beforeAction(command: string): void;
+  writeOut(text: string): void;
+  writeErr(text: string): void;
+}
+
+export function buildProgram(hooks: ProgramHooks): Command {
+  const program = new Command('quiver');
+  program
+    .description('Quiver, a vector database: manage a local store (--data DIR) or a server (--url URL).')
+    .version(hooks.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .exitOverride()
+    .configureOutput({ writeOut: hooks.writeOut, writeErr: hooks.writeErr })
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .option('--data <dir>', 'a local store directory (env QUIVER_DATA_DIR)')
+    .option('--url <url>', 'a Quiver server, e.g. http://localhost:6333 (env QUIVER_URL)')
+    .option('--api-key <key>', 'API key for --url (env QUIVER_API_KEY)')
+    .option('--progress', 'show progress bars even when stderr is not a terminal')
+    .option('--no-progress', 'never show progress bars')
+    .option('--verbose', 'show error details and stack traces')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  quiver --data ./db collections create papers --dimension 384 --index HNSW16
+  quiver --data ./db import papers.jsonl --collection papers
+  quiver --data ./db query --collection papers --key p1 --k 5
+  quiver --url http://localhost:6333 --api-key $KEY stats
+
+Exit codes: 0 ok, 1 internal error, 2 bad arguments or input, 3 not found, 4 conflict (exists, locked,
+checkpoint mismatch), 5 damaged store, 6 I/O error, 7 unavailable, 8 API key refused, 9 limit exceeded,
+10 unsupported, 130 interrupted. See docs/cli.md.`,
+    );
+
+  const run = <A extends unknown[]>(name: string, load: () => Promise<(ctx: Context, ...args: A) => Promise<void>>) =>
+    async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const ctx = contextOf(command.optsWithGlobals() as GlobalOptions, process.env, hooks.stopRequested);
+      hooks.beforeAction(name);
+      const action = await load();
+      await action(ctx, ...(args.slice(0, -1) as A));
+    };
+
+  program
+    .command('serve')
+    .description('run the HTTP server on a local store')
+    .option('--port <port>', 'TCP port (env QUIVER_PORT, PORT; default 6333)')
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--config <file>', 'a quiver.config.json (see docs/cli.md)')
+    .action(run('serve', async () => (await import('./commands/serve.js')).serveCommand));
+
+  const collections = program.command('collections').description('create, list and drop collections');
+  collections
+    .command('create')
+    .description('create a collection (a new store when --data names a new directory)')
+    .argument('<name>', 'collection name: letters, digits, _ . -')
+    .requiredOption('--dimension <n>', 'vector length')
+    .option('--metric <metric>', 'cosine, dot or l2 (default cosine)')
+    .option('--index <recipe>', 'index recipe: Flat, HNSW<M>, Vamana<R> (default Flat)')
+    .action(run('collections create', async () => (await import('./commands/collections.js')).createCollection));
+  collections
+    .command('list')
+    .description('list collections with their dimension, metric, index and count')
+    .option('--json', 'print JSON')
+    .action(run('collections list', async () => (await import('./commands/collections.js')).listCollections));
+  collections
+    .command('drop')
+    .description('drop a collection and all its records')
+    .argument('<name>', 'collection name')
+    .option('-y, --yes', 'confirm: the records are deleted')
+    .action(run('collections drop', async () => (await import('./commands/collections.js')).dropCollection));
+
+  program
+    .command('import')
+    .description('import records from JSONL, CSV, Parquet, .npy or .fvecs, in resumable batches')
+    .argument('<file>', 'the input file')
+    .requiredOption('-c, --collection <name>', 'collection to write into')
+    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['jsonl', 'csv', 'parquet', 'npy', 'fvecs']))
+    .option('--batch-size <n>', 'records per upsert (1-10000)', '1000')
+    .option('--key-field <name>', 'column/field holding the key', 'key')
+    .option('--vector-field <name>', 'column/field holding the vector', 'vector')
+    .option('--document-field <name>', 'column/field holding the document text', 'document')
+    .option('--metadata-fields <names>', 'comma-separated columns to keep as metadata (default: the "metadata" object, else every other column)')
+    .option('--row-keys', 'use row numbers (0-based, after --key-prefix) as keys')
+    .option('--key-prefix <prefix>', 'prefix for every key', '')
+    .option('--keys-file <file>', 'keys for .npy/.fvecs rows, one per line (export writes FILE.keys.jsonl)')
+    .option('--create', 'create the collection if it does not exist (dimension from the first row)')
+    .option('--dimension <n>', 'with --create: the vector length (checked against the file)')
+    .option('--metric <metric>', 'with --create: cosine, dot or l2')
+    .option('--index <recipe>', 'with --create: index recipe')
+    .option('--checkpoint <file>', 'where to keep the resume checkpoint (default FILE.quiver-import.json)')
+    .option('--restart', 'ignore an existing checkpoint and import from the first row')
+    .option('--no-wait-index', 'do not wait for the graph index to cover the new records')
+    .option('--json', 'print a JSON summary on stdout')
+    .addHelpText(
+      'after',
+      `
+An interrupted import (Ctrl-C, a crash, kill -9) resumes when run again with the same arguments: the
+checkpoint file records the end of the last batch the database acknowledged, and nothing before it is
+sent again.`,
+    )
+    .action(run('import', async () => (await import('./commands/import.js')).importCommand));
+
+  program
+    .command('export')
+    .description('export every record of a collection as JSONL, .npy or .fvecs')
+    .requiredOption('-c, --collection <name>', 'collection to read')
+    .option('-o, --output <file>', 'output file (default: stdout, JSONL only)')
+    .addOption(new Option('--format <format>', 'output format (default: from the extension, else jsonl)').choices(['jsonl', 'npy', 'fvecs']))
+    .option('--batch-size <n>', 'records per scan batch', '1000')
+    .option('--no-vectors', 'JSONL without the vectors')
+    .action(run('export', async () => (await import('./commands/export.js')).exportCommand));
+
+  program
+    .command('query')
+    .description('find the nearest records to a vector')
+    .requiredOption('-c, --collection <name>', 'collection to search')
+    .option('--vector <json>', "the query vector as a JSON array, e.g. '[0.1, 0.2]'")
+    .option('--vector-file <file>', 'query vectors: .json (an array or an array of arrays), .jsonl, .npy, .fvecs')
+    .option('--key <key>', 'use the vector of this stored record')
+    .option('-k, --k <n>', 'number of hits', '10')
+    .option('--ef <n>', 'beam width of graph searches')
+    .option('--include <fields>', 'metadata, document, vector (comma-separated) or none', 'metadata,document')
+    .option('--json', 'print JSON')
+    .action(run('query', async () => (await import('./commands/query.js')).queryCommand));
+
+  program
+    .command('stats')
+    .description('what the engine reports about each collection')
+    .option('-c, --collection <name>', 'one collection (default: all)')
+    .option('--json', 'print JSON')
+    .action(run('stats', async () => (await import('./commands/stats.js')).statsCommand));
+
+  program
+    .command('verify')
+    .description('check every checksum and graph invariant of a local store, read-only')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', '\nExits 0 when the store is healthy and 5 when a file is damaged; the store is never modified.')
+    .action(run('verify', async () => (await import('./commands/verify.js')).verifyCommand));
+
+  program
+    .command('backup')
+    .description('write a consistent copy while writes continue')
+    .argument('<destination>', 'local: a new or empty directory; server: a backup name under its backupDir')
+    .action(run('backup', async () => (await import('./commands/backup.js')).backupCommand));
+
+  program
+    .command('bench')
+    .description('a small benchmark: build, QPS and recall against exact search')
+    .option('--count <n>', 'vectors to store', '20000')
+    .option('--dimension <n>', 'dimension of generated vectors (default 96)')
+    .option('--queries <n>', 'queries to run', '200')
+    .option('-k, --k <n>', 'neighbours per query (recall@k)', '10')
+    .option('--index <recipe>', 'index recipe', 'HNSW16')
+    .addOption(new Option('--metric <metric>', 'distance').choices(['cosine', 'dot', 'l2']).default('cosine'))
+    .option('--ef <list>', 'beam widths to measure, comma-separated (default: the index default)')
+    .option('--file <file>', 'vectors from a file (.fvecs, .npy, .jsonl, ...) instead of generated ones')
+    .option('--seed <n>', 'seed of the generated vectors', '1')
+    .option('--batch-size <n>', 'vectors per upsert', '1000')
+    .option('--keep', 'keep the benchmark collection (with --data or --url)')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nRuns in memory unless --data or --url is given (then in a temporary collection).')
+    .action(run('bench', async () => (await import('./commands/bench.js')).benchCommand));
+
+  return program;
+}

@@ -1,0 +1,82 @@
+/**
+ * What the CLI needs from a database: the methods the embedded `Quiver` and the HTTP `QuiverClient`
+ * share ("the same database and collection methods", api.md). Every command is written against this,
+ * so each works on a local directory and on a server alike; the few that only make sense on one side
+ * (verify reads files; serve starts a server) say so.
+ */
+import type { CollectionConfig, CollectionInfo, Quiver } from '../index.js';
+
+export interface TargetRecord {
+  key: string;
+  vector: ArrayLike<number>;
+  document?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface TargetRecordInput {
+  key: string;
+  vector: Float32Array | number[];
+  document?: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface TargetHit {
+  key: string;
+  score: number;
+  distance?: number;
+  metadata?: Record<string, unknown>;
+  document?: string;
+  vector?: ArrayLike<number>;
+}
+
+export interface TargetQuery {
+  vector: Float32Array | number[];
+  k?: number;
+  include?: ('metadata' | 'document' | 'vector')[];
+  search?: { ef?: number };
+}
+
+export interface TargetStats {
+  name?: string;
+  count: number;
+  dimension: number;
+  metric: string;
+  index: string;
+  segments?: number;
+  deletedRecords?: number;
+  unindexed?: number;
+  bytesPerVector?: Record<string, number>;
+  estimatedRecall?: { recallAt10: number; sampleSize: number } | null;
+  kernel?: string;
+  storage?: { durability?: string; walBytes?: number; checkpoints?: number };
+}
+
+export interface TargetCollection {
+  upsert(records: TargetRecordInput[]): Promise<{ count: number; sequence: string }>;
+  get(keys: string[]): Promise<(TargetRecord | null)[]>;
+  count(): Promise<number>;
+  scan(options?: { batchSize?: number }): AsyncIterable<TargetRecord[]>;
+  query(request: TargetQuery): Promise<TargetHit[]>;
+  stats(): Promise<TargetStats>;
+}
+
+export interface Target {
+  createCollection(name: string, config: CollectionConfig): Promise<unknown>;
+  collection(name: string): TargetCollection;
+  listCollections(): Promise<CollectionInfo[]>;
+  dropCollection(name: string): Promise<void>;
+  /** Local: a directory path. Remote: a backup name the server writes under its backupDir. */
+  backup(destination: string): Promise<unknown>;
+  close?(): Promise<void>;
+}
+
+/** Where the target lives, for messages and import checkpoints. */
+export interface OpenedTarget {
+  target: Target;
+  kind: 'local' | 'remote';
+  /** The store's absolute path, or the server's URL. */
+  location: string;
+}
+
+// The embedded database is a Target as it is (a compile-time check, no adapter in between).
+export const embeddedIsTarget = (db: Quiver): Target => db;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { Quiver } from '../src/index.js';
 import { Prng } from '../src/core/lib/prng.js';
 import { bruteForce, clusteredVectors } from './support/data.js';
 
@@ -145,7 +146,7 @@ describe('quiver CLI', { concurrency: 3 }, () => {
       assert.match(run.stdout, new RegExp(`^Usage: quiver ${commands[i]}`.trimEnd()), commands[i]);
       assert.match(run.stdout, /--data <dir>/, `${commands[i]} --help shows the global options`);
     });
-    assert.match(runs[0].stdout, /Exit codes:/);
+    assert.match(runs[0].stdout, /Exit codes/);
     assert.match((await ok(['help', 'import'])).stdout, /--batch-size/);
     assert.match((await ok(['--version'])).stdout, /^\d+\.\d+\.\d+/);
   });
@@ -410,23 +411,32 @@ describe('quiver CLI', { concurrency: 3 }, () => {
     const data = dir('bad');
     await ok(['--data', data, 'collections', 'create', 'c', '--dimension', '3']);
     writeFileSync(dir('bad.jsonl'), '{"key": "a", "vector": [1, 2, 3]}\n{"key": "b", "vector": [1, 2,\n');
+    // checks that fail before the store is opened run side by side
     await Promise.all([
       fails(['nope'], 2, /unknown command 'nope'/),
       fails(['--data', data, 'collections', 'list', '--frobnicate'], 2, /unknown option '--frobnicate'/),
       fails(['--data', data, 'import', dir('bad.jsonl')], 2, /required option '-c, --collection <name>'/),
       fails(['--data', data, 'import', dir('bad.jsonl'), '-c', 'c', '--batch-size', '0'], 2, /--batch-size is a whole number from 1 to 10,000; got "0"/),
       fails(['--data', data, 'import', dir('missing.jsonl'), '-c', 'c'], 3, /FILE_NOT_FOUND/),
-      fails(['--data', data, 'import', dir('bad.jsonl'), '-c', 'nope'], 3, /COLLECTION_NOT_FOUND: .*--create/),
-      fails(['--data', data, 'import', dir('bad.jsonl'), '-c', 'c', '--checkpoint', dir('bad.ckpt')], 2, /bad\.jsonl, line 2: not valid JSON/),
       fails(['--data', data, 'import', dir('bad.jsonl'), '-c', 'c', '--format', 'xml'], 2, /argument 'xml' is invalid/),
       fails(['--data', dir('absent'), 'stats'], 3, /STORE_NOT_FOUND/),
       fails(['--data', data, 'query', '-c', 'c', '--vector', '[1, "x"]'], 2, /--vector is a JSON array of numbers/),
       fails(['--data', data, 'query', '-c', 'c'], 2, /Give exactly one query/),
-      fails(['--data', data, 'query', '-c', 'c', '--vector', '[1, 2]'], 2, /DIMENSION_MISMATCH/),
       fails(['--data', data, '--url', 'http://localhost:1', 'stats'], 2, /either --data DIR .* or --url URL/),
       fails(['stats'], 2, /Say which store/),
       fails(['--url', 'http://127.0.0.1:1', 'verify'], 10, /verify works on a local directory/),
       fails(['--data', data, 'export', '-c', 'c', '--format', 'npy'], 2, /pass --output FILE/),
     ]);
+    // one process at a time holds a store
+    await fails(['--data', data, 'import', dir('bad.jsonl'), '-c', 'nope'], 3, /COLLECTION_NOT_FOUND: .*--create/);
+    await fails(['--data', data, 'import', dir('bad.jsonl'), '-c', 'c', '--checkpoint', dir('bad.ckpt')], 2, /bad\.jsonl, line 2: not valid JSON/);
+    await fails(['--data', data, 'query', '-c', 'c', '--vector', '[1, 2]'], 2, /DIMENSION_MISMATCH/);
+    const holder = await Quiver.open({ path: data });
+    try {
+      const locked = await fails(['--data', data, 'stats'], 4, new RegExp(`LOCKED: .*process ${process.pid}`));
+      assert.match(locked.stderr, /talk to it with --url/);
+    } finally {
+      await holder.close();
+    }
   });
 });

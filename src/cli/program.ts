@@ -41,9 +41,10 @@ Examples:
   quiver --data ./db query --collection papers --key p1 --k 5
   quiver --url http://localhost:6333 --api-key $KEY stats
 
-Exit codes: 0 ok, 1 internal error, 2 bad arguments or input, 3 not found, 4 conflict (exists, locked,
-checkpoint mismatch), 5 damaged store, 6 I/O error, 7 unavailable, 8 API key refused, 9 limit exceeded,
-10 unsupported, 130 interrupted. See docs/cli.md.`,
+Exit codes (docs/cli.md):
+  0 ok             3 not found      6 I/O error      9 limit exceeded
+  1 internal error 4 conflict       7 unavailable   10 unsupported
+  2 bad arguments  5 damaged store  8 key refused  130 interrupted`,
     );
 
   const run = <A extends unknown[]>(name: string, load: () => Promise<(ctx: Context, ...args: A) => Promise<void>>) =>

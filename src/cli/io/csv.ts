@@ -51,7 +51,7 @@ export class CsvSource implements Source {
         }
       }
     } catch (error) {
-      throw csvError(this.path, error);
+      throw csvError(this.path, error, firstLine);
     }
     if (out.length > 0) yield out;
   }
@@ -73,16 +73,19 @@ export class CsvSource implements Source {
         return this.header;
       }
     } catch (error) {
-      throw csvError(this.path, error);
+      throw csvError(this.path, error, 0);
     }
     throw badRow(this.path, 'the header', 'the file is empty; a CSV file starts with a header line naming its columns.');
   }
 }
 
-function csvError(path: string, error: unknown): Error {
+/** csv-parse's errors, with the line counted from the top of the file (it counts from where it started). */
+function csvError(path: string, error: unknown, linesBefore: number): Error {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string' && error.code.startsWith('CSV_')) {
     const lines = (error as { lines?: number }).lines;
-    return badRow(path, lines ? `line ${lines}` : 'a record', `${error.message.replace(/^Invalid Record Length: /, '')}`, { csvCode: error.code });
+    const found = /columns length is (\d+), got (\d+)/.exec(error.message);
+    const message = found ? `has ${found[2]} fields, but the header names ${found[1]} columns` : error.message.replace(/ (at|on) line \d+$/, '');
+    return badRow(path, lines ? `line ${linesBefore + lines}` : 'a record', `${message}.`, { csvCode: error.code });
   }
   return error as Error;
 }

@@ -82,14 +82,19 @@ function vectorOf(value: unknown, field: string, file: string, where: string): F
 function metadataOf(fields: Record<string, unknown>, mapping: FieldMapping): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   if (mapping.metadataFields) {
-    for (const name of mapping.metadataFields) if (fields[name] !== undefined) out[name] = cast(fields[name], mapping);
+    for (const name of mapping.metadataFields) if (present(fields[name], mapping)) out[name] = cast(fields[name], mapping);
   } else {
     const own = fields.metadata;
     if (own !== null && typeof own === 'object' && !Array.isArray(own) && mapping.vectorField !== 'metadata') return own as Record<string, unknown>;
     const skip = new Set([mapping.keyField, mapping.vectorField, mapping.documentField]);
-    for (const [name, value] of Object.entries(fields)) if (!skip.has(name) && value !== undefined && !(value instanceof Float32Array)) out[name] = cast(value, mapping);
+    for (const [name, value] of Object.entries(fields)) if (!skip.has(name) && present(value, mapping) && !(value instanceof Float32Array)) out[name] = cast(value, mapping);
   }
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** CSV cannot tell an empty cell from a missing value: both are left out. */
+function present(value: unknown, mapping: FieldMapping): boolean {
+  return value !== undefined && !(mapping.castText && value === '');
 }
 
 function cast(value: unknown, mapping: FieldMapping): unknown {

@@ -68,7 +68,8 @@ export function describeError(error: unknown, verbose: boolean): string {
   if (error instanceof Interrupted) return `quiver: ${error.message}`;
   if (isQuiverError(error)) {
     const lines = [`quiver: error ${error.code}: ${error.message}`];
-    const hint = HINTS[error.code];
+    // verify's own verdict needs no pointer to verify
+    const hint = error.details.verified === true ? undefined : HINTS[error.code];
     if (hint) lines.push(`  ${hint}`);
     if (verbose) {
       if (Object.keys(error.details).length > 0) lines.push(`  details: ${JSON.stringify(error.details)}`);

@@ -43,7 +43,7 @@ export async function verifyCommand(ctx: Context, options: { json?: boolean }): 
     process.stdout.write(out.join('\n') + '\n');
   }
   if (!report.healthy) {
-    throw new QuiverError('CORRUPTED', `${report.location} is damaged: ${damaged.join(', ')}. Restore from a backup; the store was not modified.`, { files: damaged });
+    throw new QuiverError('CORRUPTED', `${report.location} is damaged: ${damaged.join(', ')}. Restore from a backup; the store was not modified.`, { files: damaged, verified: true });
   }
 }
 

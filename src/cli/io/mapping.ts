@@ -23,7 +23,8 @@ export interface FieldMapping {
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 export function toRecord(fields: Record<string, unknown>, row: number, mapping: FieldMapping, file: string, where: string, key?: string): TargetRecordInput {
-  const record: TargetRecordInput = { key: key ?? keyOf(fields, row, mapping, file, where), vector: vectorOf(fields[mapping.vectorField], mapping.vectorField, file, where) };
+  const vector = float32(vectorOf(fields[mapping.vectorField], mapping.vectorField, file, where), mapping.vectorField, file, where);
+  const record: TargetRecordInput = { key: key ?? keyOf(fields, row, mapping, file, where), vector };
   const document = fields[mapping.documentField];
   if (document !== undefined && document !== null && document !== '') {
     if (typeof document !== 'string') throw badRow(file, where, `the document field "${mapping.documentField}" is ${typeof document}, not text.`);
@@ -32,6 +33,21 @@ export function toRecord(fields: Record<string, unknown>, row: number, mapping: 
   const metadata = metadataOf(fields, mapping);
   if (metadata !== undefined) record.metadata = metadata;
   return record;
+}
+
+/**
+ * Vectors travel as float32 (what the store keeps, and what the HTTP client sends as compact base64);
+ * a value float32 cannot hold is named here, where the file's number is still known.
+ */
+function float32(vector: Float32Array | number[], field: string, file: string, where: string): Float32Array {
+  if (vector instanceof Float32Array) return vector;
+  const out = Float32Array.from(vector);
+  for (let i = 0; i < out.length; i++) {
+    if (!Number.isFinite(out[i]) && Number.isFinite(vector[i])) {
+      throw badRow(file, where, `component ${i} of the vector in "${field}" (${vector[i]}) is beyond the float32 range.`, { field, position: i });
+    }
+  }
+  return out;
 }
 
 function keyOf(fields: Record<string, unknown>, row: number, mapping: FieldMapping, file: string, where: string): string {

@@ -13,6 +13,10 @@ import { EXIT, describeError, exitCodeOf } from './exit.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // `quiver export ... | head`: the reader has all it wanted; stop quietly, as Unix tools do
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  });
   let stopSignal: string | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopSignal !== null) {

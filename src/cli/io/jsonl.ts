@@ -33,6 +33,9 @@ export class JsonlSource implements Source {
         const content = (line === 1 ? text.value.replace(/^\uFEFF/, '') : text.value).trim();
         if (content === '') continue;
         const where = `line ${line}`;
+        if (line === 1 && content.startsWith('[')) {
+          throw badRow(this.path, where, "starts a JSON array; quiver reads JSON Lines, one object per line (convert with `jq -c '.[]' FILE`).");
+        }
         let fields: unknown;
         try {
           fields = JSON.parse(content);

@@ -2,7 +2,8 @@
  * The `quiver` binary, run as a user runs it (node bin/quiver.mjs in a child process): collections,
  * import of every format and export compared with the input, an import killed with SIGKILL and resumed
  * without re-sending completed batches, query, stats, backup, verify on a healthy and on a damaged store,
- * --help for every command, and the exit codes of docs/cli.md for bad arguments.
+ * --help for every command, the exit codes of docs/cli.md for bad arguments, and the same commands
+ * through `quiver serve` with --url and API keys.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -438,5 +439,49 @@ describe('quiver CLI', { concurrency: 3 }, () => {
     } finally {
       await holder.close();
     }
+  });
+
+  it('quiver serve, then collections, import, export, query, stats and backup through the HTTP client; API keys', { timeout: 120_000 }, async () => {
+    const data = dir('served');
+    const server = start(['--data', data, 'serve', '--port', '0'], { QUIVER_API_KEYS: 'admin-key:admin,reader-key:read-only', QUIVER_LOG_LEVEL: 'warn' });
+    let log = '';
+    server.stderr!.on('data', (d) => (log += d));
+    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        const poll = setInterval(() => {
+          const found = /serving .* at (http:\/\/\S+)/.exec(log);
+          if (found) {
+            clearInterval(poll);
+            resolve(found[1]);
+          } else if (server.exitCode !== null) {
+            clearInterval(poll);
+            reject(new Error(`quiver serve exited ${server.exitCode}:\n${log}`));
+          }
+        }, 20);
+      });
+      const admin = ['--url', url, '--api-key', 'admin-key'];
+      const reader = ['--url', url, '--api-key', 'reader-key'];
+      await ok([...admin, 'collections', 'create', 'remote', '--dimension', '12', '--metric', 'l2']);
+      const records = fixtures(400, 12, 37);
+      writeJsonl(dir('remote.jsonl'), records);
+      const imported = JSON.parse((await ok([...admin, 'import', dir('remote.jsonl'), '-c', 'remote', '--batch-size', '150', '--json'])).stdout);
+      assert.equal(imported.count, 400);
+      await ok([...reader, 'export', '-c', 'remote', '-o', dir('remote-out.jsonl')]);
+      assertSameRecords(readExport(dir('remote-out.jsonl')), records);
+      const hits = JSON.parse((await ok([...reader, 'query', '-c', 'remote', '--key', 'doc-9', '-k', '2', '--json'])).stdout).hits;
+      assert.equal(hits[0].key, 'doc-9');
+      assert.equal(JSON.parse((await ok([...reader, 'stats', '-c', 'remote', '--json'])).stdout).count, 400);
+      assert.match((await ok([...admin, 'backup', 'nightly'])).stdout, /the server wrote backup "nightly"/);
+      await fails(['--url', url, 'collections', 'list'], 8, /UNAUTHORIZED/);
+      await fails([...reader, 'collections', 'drop', 'remote', '--yes'], 8, /FORBIDDEN/);
+      await fails([...admin, 'query', '-c', 'nope', '--vector', '[1]'], 3, /COLLECTION_NOT_FOUND/);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, `quiver serve did not shut down cleanly:\n${log}`);
+    // the server closed the store cleanly: it opens locally with everything in it
+    assert.equal(JSON.parse((await ok(['--data', data, 'stats', '-c', 'remote', '--json'])).stdout).count, 400);
+    await fails(['--url', 'http://127.0.0.1:9', 'collections', 'list'], 7, /UNAVAILABLE/);
   });
 });

@@ -65,9 +65,9 @@ const ALLOWED: Record<string, string[]> = {
   client: ['protocol'],
   // server: the database through the package's entry point (which wires storage and kernels), and the protocol
   server: ['index', 'db', 'protocol'],
-  // the CLI works over the public entry (index: the embedded database, verifyStore) or the HTTP client;
-  // of core it uses only the error type and the limits
-  cli: ['db', 'client', 'protocol', 'index', 'core/errors', 'core/lib/limits'],
+  // the CLI works over the public entry (index: the embedded database, verifyStore) or the HTTP client,
+  // and starts the server for `quiver serve`; of core it uses only the error type and the limits
+  cli: ['db', 'client', 'protocol', 'server', 'index', 'core/errors', 'core/lib/limits'],
   index: ['*'],
 };
 

@@ -1,6 +1,7 @@
 /**
  * The options every command shares (--data, --url, --api-key, --verbose, --progress) and how a command
  * reaches its database: a local directory opened in this process, or a server through the HTTP client.
+ * Both load lazily, so a command pays only for the side it uses.
  */
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -75,10 +76,7 @@ export function assertStore(path: string): void {
   }
 }
 
-/**
- * The HTTP client ships with the server (src/client). Until it is part of this build, remote mode says
- * so instead of pretending: the import is by a computed name so this file compiles without it.
- */
+/** A server through the HTTP client (src/client): nothing of the engine is loaded. */
 async function openRemote(url: string, apiKey: string | undefined): Promise<OpenedTarget> {
   let parsed: URL;
   try {
@@ -87,15 +85,6 @@ async function openRemote(url: string, apiKey: string | undefined): Promise<Open
     throw usage(`--url ${JSON.stringify(url)} is not a URL; use the server's address, e.g. http://localhost:6333.`, { url });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw usage(`--url must be an http:// or https:// address; got ${url}.`, { url });
-  const clientModule = '../client/index.js';
-  let QuiverClient: (new (options: { url: string; apiKey?: string }) => Target) | undefined;
-  try {
-    ({ QuiverClient } = (await import(clientModule)) as { QuiverClient: new (options: { url: string; apiKey?: string }) => Target });
-  } catch {
-    QuiverClient = undefined;
-  }
-  if (!QuiverClient) {
-    throw new QuiverError('UNSUPPORTED', 'Remote mode (--url) needs the Quiver HTTP client, which this build does not include yet. Use --data DIR on the machine that holds the store.', { url });
-  }
+  const { QuiverClient } = await import('../client/index.js');
   return { target: new QuiverClient({ url, apiKey }), kind: 'remote', location: parsed.href };
 }

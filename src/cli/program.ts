@@ -58,10 +58,11 @@ Exit codes (docs/cli.md):
 
   program
     .command('serve')
-    .description('run the HTTP server on a local store')
-    .option('--port <port>', 'TCP port (env QUIVER_PORT, PORT; default 6333)')
-    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
-    .option('--config <file>', 'a quiver.config.json (see docs/cli.md)')
+    .description('run the HTTP server on a local store (until Ctrl-C or SIGTERM)')
+    .option('--port <port>', 'TCP port (env QUIVER_PORT; default 6333; 0 picks a free one)')
+    .option('--host <host>', 'interface to listen on (env QUIVER_HOST; default 127.0.0.1)')
+    .option('--config <file>', 'a quiver.config.json (docs/server.md); QUIVER_* variables and flags override it')
+    .addHelpText('after', '\nAPI keys, CORS, limits and the backup directory come from the file or QUIVER_* variables (docs/server.md).')
     .action(run('serve', async () => (await import('./commands/serve.js')).serveCommand));
 
   const collections = program.command('collections').description('create, list and drop collections');

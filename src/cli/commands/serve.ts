@@ -1,10 +1,10 @@
 /**
- * quiver serve --data DIR --port 6333: the HTTP server (src/server) on a local store. The server module
- * is loaded by a computed name so the CLI builds without it; until it is part of this build, serve says
- * so instead of pretending.
+ * quiver serve --data DIR --port 6333: the HTTP server (src/server, docs/server.md) on a local store,
+ * until SIGINT or SIGTERM, which drain the requests in flight and close the database. The flags win over
+ * the QUIVER_* environment, which wins over the configuration file (--config): the server's loadConfig.
  */
-import { QuiverError } from '../../core/errors.js';
 import type { Context } from '../context.js';
+import { usage } from '../exit.js';
 import { parseInteger } from './options.js';
 
 export interface ServeOptions {
@@ -14,19 +14,17 @@ export interface ServeOptions {
 }
 
 export async function serveCommand(ctx: Context, options: ServeOptions): Promise<void> {
-  const port = parseInteger(options.port ?? process.env.QUIVER_PORT ?? process.env.PORT, '--port', 6333, 0, 65535);
-  const serverModule = '../../server/index.js';
-  type ServerModule = { startServer?: (options: Record<string, unknown>) => Promise<unknown> };
-  let server: ServerModule | null = null;
-  try {
-    server = (await import(serverModule)) as ServerModule;
-  } catch {
-    server = null;
-  }
-  if (!server?.startServer) {
-    throw new QuiverError('UNSUPPORTED', 'quiver serve needs the Quiver HTTP server, which this build does not include yet. Use the embedded library or the other commands with --data DIR.', {
-      command: 'serve',
-    });
-  }
-  await server.startServer({ dataDir: ctx.data, port, host: options.host, config: options.config });
+  const port = options.port === undefined ? undefined : parseInteger(options.port, '--port', 0, 0, 65535);
+  if (ctx.url !== undefined && ctx.data === undefined) throw usage('quiver serve runs a server on a local directory: --data DIR, not --url.');
+  const { startServer } = await import('../../server/index.js');
+  const server = await startServer({
+    configFile: options.config,
+    config: {
+      ...(ctx.data !== undefined ? { dataDir: ctx.data } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(options.host !== undefined ? { host: options.host } : {}),
+    },
+    handleSignals: true,
+  });
+  process.stderr.write(`quiver: serving ${server.config.dataDir} at ${server.url} (Ctrl-C to stop)\n`);
 }

@@ -60,7 +60,7 @@ describe('the HTTP API', () => {
       await bad({ name: 'x', dimension: 3, index: 'Bogus12' }, 400, 'INVALID_ARGUMENT', /Bogus12/);
       await bad({ name: 'x', dimension: 3, index: { type: 'hnsw', color: 1 } }, 400, 'INVALID_ARGUMENT', /color/);
       await bad({ name: 'x', dimension: 3, index: 'HNSW16,PQ8x8' }, 501, 'UNSUPPORTED');
-      await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'number' } }, 501, 'UNSUPPORTED');
+      await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'float' } }, 400, 'INVALID_ARGUMENT');
       await bad({ name: 'x', dimension: 3, embedding: 'builtin' }, 501, 'UNSUPPORTED');
       await bad({ name: 'x', dimension: 3, color: 'red' }, 400, 'INVALID_ARGUMENT', /Unknown field "color"/);
       await bad([], 400, 'INVALID_ARGUMENT');
@@ -147,10 +147,14 @@ describe('the HTTP API', () => {
       assertError(await t.call('POST', `${COL}/get`, { params: { name: 'r' }, body: { keys: [1] } }), 400, 'INVALID_KEY');
       assertError(await t.call('POST', `${COL}/get`, { params: { name: 'r' }, body: { keys: 'a' } }), 400, 'INVALID_KEY');
       assertError(await t.call('POST', `${COL}/get`, { params: { name: 'r' }, query: { vectors: 'hex' }, body: { keys: ['a'] } }), 400, 'INVALID_ARGUMENT', /vectors/);
-      assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { filter: { year: 2020 } } }), 501, 'UNSUPPORTED', /filter/i);
+      const byFilter = await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { filter: { year: 1999 } } });
+      assert.equal(byFilter.status, 200, byFilter.text);
+      assert.equal(byFilter.body.count, 0); // no record is from 1999: nothing deleted
+      assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { filter: { year: { $gte: '2024' } } } }), 400, 'INVALID_FILTER', /year/);
       assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { keys: ['a'], filter: {} } }), 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { keys: [''] } }), 400, 'INVALID_KEY');
-      assertError(await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { filter: { a: 1 } } }), 501, 'UNSUPPORTED');
+      assert.equal((await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { filter: { a: 1 } } })).body.count, 0);
+      assertError(await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { filter: { $or: 1 } } }), 400, 'INVALID_FILTER');
       assertError(await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { where: 1 } }), 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/count`, { params: { name: 'ghost' } }), 404, 'COLLECTION_NOT_FOUND');
       assert.equal((await t.call('POST', `${COL}/count`, { params: { name: 'r' } })).body.count, before);
@@ -186,7 +190,9 @@ describe('the HTTP API', () => {
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { cursor: 'made-up' } }), 404, 'CURSOR_NOT_FOUND');
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { batchSize: 0 } }), 400, 'INVALID_ARGUMENT', /batchSize/);
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { batchSize: 1e300 } }), 400, 'INVALID_ARGUMENT', /batchSize/);
-      assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { filter: { i: 1 } } }), 501, 'UNSUPPORTED');
+      const filtered = await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { filter: { i: { $lt: 3 } } } });
+      assert.equal(filtered.status, 200, filtered.text);
+      assert.deepEqual(filtered.body.records.map((r: { key: string }) => r.key).sort(), ['k0', 'k1', 'k2']);
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 'ghost' } }), 404, 'COLLECTION_NOT_FOUND');
     });
   });
@@ -236,11 +242,14 @@ describe('the HTTP API', () => {
       await q({ vector: [1, 0, 0], consistency: 'strong' }, 400, 'INVALID_ARGUMENT');
       await q({ vector: [1, 0] }, 400, 'DIMENSION_MISMATCH');
       await q({ vector: [] }, 400, 'INVALID_VECTOR');
-      await q({ k: 3 }, 400, 'INVALID_VECTOR');
+      await q({ k: 3 }, 400, 'INVALID_ARGUMENT');
       await q({ vector: { f32: '@@@@' } }, 400, 'INVALID_VECTOR');
-      await q({ vector: [1, 0, 0], filter: { n: 1 } }, 501, 'UNSUPPORTED', /filter/i);
-      await q({ text: 'hello' }, 501, 'UNSUPPORTED', /Text search/);
-      await q({ vector: [1, 0, 0], mode: 'hybrid' }, 501, 'UNSUPPORTED');
+      const withFilter = await t.call('POST', `${COL}/query`, { params: { name: 'q' }, body: { vector: [1, 0, 0], filter: { n: 1 } } });
+      assert.equal(withFilter.status, 200, withFilter.text);
+      const keyword = await t.call('POST', `${COL}/query`, { params: { name: 'q' }, body: { text: 'hello' } });
+      assert.equal(keyword.status, 200, keyword.text);
+      await q({ vector: [1, 0, 0], filter: { n: { $in: 1 } } }, 400, 'INVALID_FILTER', /filter\.n/);
+      await q({ vector: [1, 0, 0], mode: 'hybrid' }, 400, 'INVALID_ARGUMENT');
       await q({ vector: [1, 0, 0], signal: {} }, 400, 'INVALID_ARGUMENT', /Unknown field "signal"/);
       await q({ vector: [1, 0, 0] }, 404, 'COLLECTION_NOT_FOUND', undefined, 'ghost');
       await q('vector', 400, 'INVALID_ARGUMENT');

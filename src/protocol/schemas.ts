@@ -73,7 +73,7 @@ export const HitSchema = Type.Object(
   {
     key: Type.String(),
     score: Type.Number({ description: 'Higher is better: cosine similarity, inner product, or negated squared L2.' }),
-    distance: Type.Number({ description: 'Lower is better: 1 - cosine, -dot, or squared L2.' }),
+    distance: Type.Optional(Type.Number({ description: 'Lower is better: 1 - cosine, -dot, or squared L2. Absent on keyword-only hits.' })),
     metadata: Type.Optional(ref(MetadataSchema)),
     document: Type.Optional(Type.String()),
     vector: Type.Optional(ref(VectorSchema)),
@@ -116,7 +116,7 @@ export const CollectionConfigSchema = Type.Object(
     dimension: Type.Number({ description: `1 to ${LIMITS.dimensionMax}.` }),
     metric: Type.Optional(ref(MetricSchema)),
     index: Type.Optional(ref(IndexSpecSchema)),
-    payloadIndexes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Literal('number'), Type.Literal('keyword')]))),
+    payloadIndexes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Literal('number'), Type.Literal('keyword'), Type.Literal('boolean')]))),
     embedding: Type.Optional(Type.Unknown({ description: 'An EmbeddingConfig (api.md, "Embeddings").' })),
   },
   { $id: 'CollectionConfig', additionalProperties: false },
@@ -145,9 +145,10 @@ export const CollectionStatsSchema = Type.Object(
     deletedRecords: Type.Number(),
     unindexed: Type.Number({ description: 'Rows stored but not yet in a graph (scanned exactly meanwhile).' }),
     bytesPerVector: Type.Object(
-      { vectors: Type.Number(), codes: Type.Number(), graph: Type.Number(), rerank: Type.Number(), metadata: Type.Number(), total: Type.Number() },
+      { vectors: Type.Number(), codes: Type.Number(), graph: Type.Number(), rerank: Type.Number(), metadata: Type.Number(), payloadIndexes: Type.Number(), textIndex: Type.Number(), total: Type.Number() },
       { additionalProperties: false },
     ),
+    payloadIndexes: Type.Array(Type.String(), { description: 'Fields with a payload index.' }),
     estimatedRecall: Type.Union([Type.Object({ recallAt10: Type.Number(), sampleSize: Type.Number() }, { additionalProperties: false }), Type.Null()]),
     kernel: Type.String(),
     buildThreads: Type.Number(),
@@ -179,7 +180,7 @@ export const WriteResultSchema = Type.Object(
 const Keys = Type.Array(Key, { maxItems: LIMITS.batchRecordsMax, ...limit('batchRecordsMax') });
 
 export const DeleteRequestSchema = Type.Union(
-  [Type.Object({ keys: Keys }, { additionalProperties: false }), Type.Object({ filter: Type.Unknown({ description: 'A metadata filter (filters issue).' }) }, { additionalProperties: false })],
+  [Type.Object({ keys: Keys }, { additionalProperties: false }), Type.Object({ filter: Type.Unknown({ description: 'A metadata filter (docs/filters.md).' }) }, { additionalProperties: false })],
   { description: 'Keys to delete (missing keys are ignored), or a filter.' },
 );
 
@@ -216,14 +217,14 @@ export const QueryRequestSchema = Type.Object(
   {
     vector: Type.Optional(ref(VectorSchema)),
     k: Type.Optional(Type.Number({ description: `1 to ${LIMITS.kMax} (default 10).` })),
-    filter: Type.Optional(Type.Unknown({ description: 'A metadata filter (filters issue).' })),
+    filter: Type.Optional(Type.Unknown({ description: 'A metadata filter (docs/filters.md).' })),
     include: Type.Optional(Type.Array(IncludeFieldSchema)),
     search: Type.Optional(Type.Object({ ef: Type.Optional(Type.Number({ description: 'Beam width of graph searches.' })) }, { additionalProperties: false })),
     minScore: Type.Optional(Type.Number()),
     consistency: Type.Optional(Type.Union([Type.Literal('eventual'), Type.Literal('read-your-writes')])),
-    text: Type.Optional(Type.String({ description: 'Text search (text issue).' })),
+    text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over documents; with a vector, hybrid search (docs/text.md).' })),
     mode: Type.Optional(Type.Union([Type.Literal('keyword'), Type.Literal('vector'), Type.Literal('hybrid')])),
-    fusion: Type.Optional(Type.Unknown({ description: "'rrf' or { weights: { vector, keyword } } (text issue)." })),
+    fusion: Type.Optional(Type.Unknown({ description: "'rrf' or { weights: { vector, keyword } } (docs/text.md)." })),
   },
   { $id: 'QueryRequest', additionalProperties: false },
 );
@@ -238,7 +239,7 @@ export const QueryManyResponseSchema = Type.Object({ results: Type.Array(Type.Ob
 
 export const QueryPlanSchema = Type.Object(
   {
-    strategy: Type.String({ description: "'exact' | 'graph' (later: 'filtered-graph' | 'keyword' | 'hybrid')." }),
+    strategy: Type.String({ description: "'exact' | 'graph' | 'filtered-graph' | 'keyword' | 'hybrid'." }),
     segments: Type.Number(),
     scanned: Type.Number({ description: 'Rows scored exactly.' }),
     ef: Type.Optional(Type.Number()),

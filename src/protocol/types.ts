@@ -43,7 +43,7 @@ export interface StoredRecord {
 export interface Hit {
   key: string;
   score: number;
-  distance: number;
+  distance?: number;
   metadata?: Metadata;
   document?: string;
   vector?: Float32Array;

@@ -146,7 +146,7 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
       for (const hit of hits) {
         const j = indexOf.get(hit.key);
         // records written since the sample was taken are not in the map
-        if (j !== undefined) add(i, j, kernelDistanceOf(hit.distance, engine.definition.metric));
+        if (j !== undefined) add(i, j, kernelDistanceOf(hit.distance!, engine.definition.metric));
       }
       if (i % QUERIES_PER_STEP === QUERIES_PER_STEP - 1) yield 'neighbors';
     }

@@ -177,7 +177,7 @@ export function SearchPage({ client, collections, params }: PageProps) {
                     <a href={href('record', { collection: name, key: hit.key })}>{hit.key}</a>
                   </td>
                   <td class="num">{formatNumber(hit.score, 4)}</td>
-                  <td class="num">{formatNumber(hit.distance, 4)}</td>
+                  <td class="num">{hit.distance === undefined ? <span class="muted">—</span> : formatNumber(hit.distance, 4)}</td>
                   <td>{hit.metadata !== undefined ? <pre class="json">{prettyJson(hit.metadata)}</pre> : <span class="muted">—</span>}</td>
                   <td class="document">{hit.document ?? <span class="muted">—</span>}</td>
                 </tr>

@@ -7,13 +7,13 @@
  *   scaling   how cost grows: build time, bytes/vector, QPS at recall 0.95 at 10k, 100k, 1M x 768
  *   http      the HTTP server's query throughput and p50/p99 latency at several concurrencies (autocannon),
  *             JSON and base64 vectors, against the same queries in-process
+ *   filtered  filtered search: recall/QPS sweeps at selectivities 0.1%-100% on synth-768 with an uncorrelated
+ *             and a correlated attribute, Quiver's filters vs hnswlib-node's filter callback
+ *   keyword   keyword (BM25) search quality on shared/data/papers.jsonl: title -> its abstract
  * http:
  *   --datasets NAME    one dataset (default synth-768); --base N its first N rows (quick: 10,000)
  *   --concurrency a,b  connections (default 1,16,64); --duration S seconds per point (default 10)
  *   --quiver-recipes R the index (default HNSW16); --efs the sweep that picks the ef of recall 0.95
- *   filtered  filtered search: recall/QPS sweeps at selectivities 0.1%-100% on synth-768 with an uncorrelated
- *             and a correlated attribute, Quiver's filters vs hnswlib-node's filter callback
- *   keyword   keyword (BM25) search quality on shared/data/papers.jsonl: title -> its abstract
  *
  * Options (all suites):
  *   --quick            small subsets: a smoke check; does not touch docs/ unless --write-docs

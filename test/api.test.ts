@@ -224,8 +224,8 @@ describe('queries', () => {
     await rejects(col.query({ vector: [1, 0, 0], search: { ef: -1 } }), 'INVALID_ARGUMENT', /ef/);
     await rejects(col.query({ vector: [1, 0, 0], minScore: NaN }), 'INVALID_ARGUMENT');
     await rejects(col.query({ vector: [1, 0, 0], filter: { year: { $gt: null } } }), 'INVALID_FILTER', /filter\.year\.\$gt: expected number, got null/);
-    await rejects(col.query({ k: 1 } as never), 'INVALID_ARGUMENT', /needs a vector/);
-    await rejects(col.query({ text: 'x', mode: 'vector' }), 'INVALID_ARGUMENT', /no embedding function/);
+    await rejects(col.query({ k: 1 } as never), 'INVALID_VECTOR', /needs a vector/);
+    await rejects(col.query({ text: 'x', mode: 'vector' }), 'INVALID_VECTOR', /no embedding function/);
     await rejects(col.query({ vector: [1, 0, 0], mode: 'keyword' }), 'INVALID_ARGUMENT', /needs text/);
     await rejects(col.query({ vector: [1, 0, 0], text: 'x', fusion: { weights: { vector: 0, keyword: 0 } } }), 'INVALID_ARGUMENT', /fusion/);
     await rejects(col.query({ text: 'x'.repeat(LIMITS.queryTextBytesMax + 1) }), 'LIMIT_EXCEEDED');

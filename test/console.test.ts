@@ -108,6 +108,28 @@ describe('the web console in headless Chromium', { skip }, () => {
     assert.match(await page.getByTestId('search-error').innerText(), /not valid JSON/);
   });
 
+  step('keyword search under a filter; a malformed filter shows the server\'s message', async () => {
+    await page.getByTestId('mode-text').check();
+    await page.getByTestId('text').fill('graphs');
+    await page.getByTestId('filter').fill('{"year": {"$lt": 2010}}');
+    await page.getByTestId('k').fill('50');
+    await page.getByTestId('search').click();
+    await page.getByTestId('results').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="hit"]').length > 0);
+    const hits = await page.getByTestId('hit').all();
+    for (const hit of hits) {
+      assert.match(await hit.locator('td').nth(5).innerText(), /^Paper \d+ on graphs$/);
+      assert.ok(JSON.parse(await hit.locator('td').nth(4).innerText()).year < 2010);
+      assert.equal((await hit.locator('td').nth(3).innerText()).trim(), '—', 'keyword hits have no distance');
+    }
+    await page.getByTestId('filter').fill('{"year": {"$lt": "2010"}}');
+    await page.getByTestId('search').click();
+    await page.getByTestId('search-error').waitFor();
+    assert.match(await page.getByTestId('search-error').innerText(), /filter\.year\.\$lt: expected number/);
+    await page.getByTestId('filter').fill('');
+    await page.getByRole('radio', { name: 'vector' }).check();
+  });
+
   step('opens a record from a hit', async () => {
     await page.getByTestId('vector').fill(`[${Array.from(vectorOf7).join(',')}]`);
     await page.getByTestId('search').click();

@@ -60,7 +60,8 @@ describe('the HTTP API', () => {
       await bad({ name: 'x', dimension: 3, index: 'Bogus12' }, 400, 'INVALID_ARGUMENT', /Bogus12/);
       await bad({ name: 'x', dimension: 3, index: { type: 'hnsw', color: 1 } }, 400, 'INVALID_ARGUMENT', /color/);
       await bad({ name: 'x', dimension: 3, index: 'HNSW16,PQ8x8' }, 501, 'UNSUPPORTED');
-      await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'float' } }, 400, 'INVALID_ARGUMENT');
+      await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'date' } }, 400, 'INVALID_ARGUMENT', /payloadIndexes/);
+      await bad({ name: 'x', dimension: 3, text: { stemming: 'french' } }, 400, 'INVALID_ARGUMENT', /stemming/);
       await bad({ name: 'x', dimension: 3, embedding: 'builtin' }, 501, 'UNSUPPORTED');
       await bad({ name: 'x', dimension: 3, color: 'red' }, 400, 'INVALID_ARGUMENT', /Unknown field "color"/);
       await bad([], 400, 'INVALID_ARGUMENT');
@@ -147,14 +148,10 @@ describe('the HTTP API', () => {
       assertError(await t.call('POST', `${COL}/get`, { params: { name: 'r' }, body: { keys: [1] } }), 400, 'INVALID_KEY');
       assertError(await t.call('POST', `${COL}/get`, { params: { name: 'r' }, body: { keys: 'a' } }), 400, 'INVALID_KEY');
       assertError(await t.call('POST', `${COL}/get`, { params: { name: 'r' }, query: { vectors: 'hex' }, body: { keys: ['a'] } }), 400, 'INVALID_ARGUMENT', /vectors/);
-      const byFilter = await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { filter: { year: 1999 } } });
-      assert.equal(byFilter.status, 200, byFilter.text);
-      assert.equal(byFilter.body.count, 0); // no record is from 1999: nothing deleted
-      assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { filter: { year: { $gte: '2024' } } } }), 400, 'INVALID_FILTER', /year/);
+      assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { filter: { year: { $gte: '2020' } } } }), 400, 'INVALID_FILTER', /filter\.year\.\$gte: expected number/);
       assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { keys: ['a'], filter: {} } }), 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/delete`, { params: { name: 'r' }, body: { keys: [''] } }), 400, 'INVALID_KEY');
-      assert.equal((await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { filter: { a: 1 } } })).body.count, 0);
-      assertError(await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { filter: { $or: 1 } } }), 400, 'INVALID_FILTER');
+      assertError(await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { filter: { a: { $regex: 'x' } } } }), 400, 'INVALID_FILTER', /filter\.a\.\$regex/);
       assertError(await t.call('POST', `${COL}/count`, { params: { name: 'r' }, body: { where: 1 } }), 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/count`, { params: { name: 'ghost' } }), 404, 'COLLECTION_NOT_FOUND');
       assert.equal((await t.call('POST', `${COL}/count`, { params: { name: 'r' } })).body.count, before);
@@ -190,9 +187,7 @@ describe('the HTTP API', () => {
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { cursor: 'made-up' } }), 404, 'CURSOR_NOT_FOUND');
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { batchSize: 0 } }), 400, 'INVALID_ARGUMENT', /batchSize/);
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { batchSize: 1e300 } }), 400, 'INVALID_ARGUMENT', /batchSize/);
-      const filtered = await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { filter: { i: { $lt: 3 } } } });
-      assert.equal(filtered.status, 200, filtered.text);
-      assert.deepEqual(filtered.body.records.map((r: { key: string }) => r.key).sort(), ['k0', 'k1', 'k2']);
+      assertError(await t.call('POST', `${COL}/scan`, { params: { name: 's' }, body: { filter: { i: [1, 2] } } }), 400, 'INVALID_FILTER', /\$in/);
       assertError(await t.call('POST', `${COL}/scan`, { params: { name: 'ghost' } }), 404, 'COLLECTION_NOT_FOUND');
     });
   });
@@ -244,12 +239,10 @@ describe('the HTTP API', () => {
       await q({ vector: [] }, 400, 'INVALID_VECTOR');
       await q({ k: 3 }, 400, 'INVALID_ARGUMENT');
       await q({ vector: { f32: '@@@@' } }, 400, 'INVALID_VECTOR');
-      const withFilter = await t.call('POST', `${COL}/query`, { params: { name: 'q' }, body: { vector: [1, 0, 0], filter: { n: 1 } } });
-      assert.equal(withFilter.status, 200, withFilter.text);
-      const keyword = await t.call('POST', `${COL}/query`, { params: { name: 'q' }, body: { text: 'hello' } });
-      assert.equal(keyword.status, 200, keyword.text);
-      await q({ vector: [1, 0, 0], filter: { n: { $in: 1 } } }, 400, 'INVALID_FILTER', /filter\.n/);
-      await q({ vector: [1, 0, 0], mode: 'hybrid' }, 400, 'INVALID_ARGUMENT');
+      await q({ vector: [1, 0, 0], filter: { n: { $gt: 'one' } } }, 400, 'INVALID_FILTER', /filter\.n\.\$gt: expected number/);
+      await q({ text: 'hello', mode: 'vector' }, 400, 'INVALID_VECTOR', /no embedding function/);
+      await q({ vector: [1, 0, 0], mode: 'hybrid' }, 400, 'INVALID_ARGUMENT', /needs text/);
+      await q({ vector: [1, 0, 0], text: 'x', fusion: 'sum' }, 400, 'INVALID_ARGUMENT', /fusion/);
       await q({ vector: [1, 0, 0], signal: {} }, 400, 'INVALID_ARGUMENT', /Unknown field "signal"/);
       await q({ vector: [1, 0, 0] }, 404, 'COLLECTION_NOT_FOUND', undefined, 'ghost');
       await q('vector', 400, 'INVALID_ARGUMENT');
@@ -259,6 +252,39 @@ describe('the HTTP API', () => {
       await many({ queries: {} }, 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/explain`, { params: { name: 'q' }, body: { vector: [1, 0, 0], k: -1 } }), 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/explain`, { params: { name: 'ghost' }, body: { vector: [1, 0, 0] } }), 404, 'COLLECTION_NOT_FOUND');
+    });
+  });
+
+  describe('filters, keyword and hybrid search', () => {
+    it('filtered query, count, scan and delete by filter; keyword and hybrid queries; explain', async () => {
+      await make('f', { dimension: 2, metric: 'l2', index: 'HNSW8', payloadIndexes: { year: 'number' }, text: { stemming: 'english', stopWords: 'english' } });
+      const records = Array.from({ length: 40 }, (_, i) => ({
+        key: `p${i}`,
+        vector: [i, 0],
+        metadata: { year: 2000 + (i % 10), tags: i % 2 === 0 ? ['even'] : ['odd'] },
+        document: i % 4 === 0 ? `Graph search paper number ${i}` : `A paper about databases, number ${i}`,
+      }));
+      assert.equal((await t.call('POST', `${COL}/upsert`, { params: { name: 'f' }, body: { records } })).status, 200);
+      const query = await t.call('POST', `${COL}/query`, { params: { name: 'f' }, body: { vector: [0, 0], k: 5, filter: { year: { $gte: 2005 }, tags: 'odd' }, include: ['metadata'] } });
+      assert.equal(query.status, 200, query.text);
+      assert.deepEqual(query.body.hits.map((h: { key: string }) => h.key), ['p5', 'p7', 'p9', 'p15', 'p17']);
+      assert.equal((await t.call('POST', `${COL}/count`, { params: { name: 'f' }, body: { filter: { tags: 'even' } } })).body.count, 20);
+      const scanned = await t.call('POST', `${COL}/scan`, { params: { name: 'f' }, body: { filter: { year: 2003 }, batchSize: 100 } });
+      assert.deepEqual(scanned.body.records.map((r: { key: string }) => r.key).sort(), ['p13', 'p23', 'p3', 'p33']);
+      const keyword = await t.call('POST', `${COL}/query`, { params: { name: 'f' }, body: { text: 'graphs searching', k: 100 } });
+      assert.equal(keyword.body.hits.length, 10, 'the documents holding a query term');
+      assert.equal(keyword.body.hits[0].distance, undefined, 'keyword hits have no distance');
+      const hybrid = await t.call('POST', `${COL}/query`, { params: { name: 'f' }, body: { vector: [1, 0], text: 'graph', k: 3, filter: { tags: 'even' }, fusion: { weights: { vector: 1, keyword: 1 } } } });
+      assert.equal(hybrid.body.hits[0].key, 'p0', 'nearest even record and a keyword match');
+      const explained = await t.call('POST', `${COL}/explain`, { params: { name: 'f' }, body: { text: 'graph', k: 3, filter: { year: { $lt: 2002 } } } });
+      assert.equal(explained.body.plan.strategy, 'keyword');
+      assert.deepEqual(explained.body.plan.terms, ['graph']);
+      assert.equal(explained.body.plan.matches, 8);
+      const deleted = await t.call('POST', `${COL}/delete`, { params: { name: 'f' }, body: { filter: { year: { $lt: 2002 } } } });
+      assert.equal(deleted.body.count, 8);
+      assert.equal((await t.call('POST', `${COL}/count`, { params: { name: 'f' } })).body.count, 32);
+      const stats = await t.call('GET', `${COL}/stats`, { params: { name: 'f' } });
+      assert.ok(stats.body.bytesPerVector.textIndex > 0);
     });
   });
 

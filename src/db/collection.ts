@@ -468,7 +468,7 @@ function checkMode(request: QueryRequest): 'vector' | 'keyword' | 'hybrid' {
   const mode = request.mode ?? (hasVector && hasText ? 'hybrid' : hasText ? 'keyword' : 'vector');
   if ((mode === 'vector' || mode === 'hybrid') && !hasVector) {
     const why = hasText ? ' This collection has no embedding function to embed the text; pass a vector too, or use mode: \'keyword\'.' : '';
-    throw new QuiverError('INVALID_ARGUMENT', `A ${mode} query needs a vector.${why}`, { field: 'vector', mode });
+    throw new QuiverError('INVALID_VECTOR', `A ${mode} query needs a vector.${why}`, { field: 'vector', mode });
   }
   if ((mode === 'keyword' || mode === 'hybrid') && !hasText) {
     throw new QuiverError('INVALID_ARGUMENT', `A ${mode} query needs text ({ text: 'search words' }).`, { field: 'text', mode });

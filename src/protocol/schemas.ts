@@ -73,7 +73,7 @@ export const HitSchema = Type.Object(
   {
     key: Type.String(),
     score: Type.Number({ description: 'Higher is better: cosine similarity, inner product, or negated squared L2.' }),
-    distance: Type.Optional(Type.Number({ description: 'Lower is better: 1 - cosine, -dot, or squared L2. Absent on keyword-only hits.' })),
+    distance: Type.Optional(Type.Number({ description: 'Vector queries: lower is better, 1 - cosine, -dot, or squared L2. Keyword and hybrid hits have none (score is BM25 or fused).' })),
     metadata: Type.Optional(ref(MetadataSchema)),
     document: Type.Optional(Type.String()),
     vector: Type.Optional(ref(VectorSchema)),
@@ -116,7 +116,20 @@ export const CollectionConfigSchema = Type.Object(
     dimension: Type.Number({ description: `1 to ${LIMITS.dimensionMax}.` }),
     metric: Type.Optional(ref(MetricSchema)),
     index: Type.Optional(ref(IndexSpecSchema)),
-    payloadIndexes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.Literal('number'), Type.Literal('keyword'), Type.Literal('boolean')]))),
+    payloadIndexes: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.Literal('number'), Type.Literal('keyword'), Type.Literal('boolean')]), {
+        description: 'Fields indexed for filters from the start, with their types; others are indexed when a filter first names them.',
+      }),
+    ),
+    text: Type.Optional(
+      Type.Object(
+        {
+          stemming: Type.Optional(Type.Union([Type.Literal('english'), Type.Literal('none')])),
+          stopWords: Type.Optional(Type.Union([Type.Literal('english'), Type.Literal('none'), Type.Array(Type.String())])),
+        },
+        { additionalProperties: false, description: 'How documents and query text are analysed for keyword search (default: neither).' },
+      ),
+    ),
     embedding: Type.Optional(Type.Unknown({ description: 'An EmbeddingConfig (api.md, "Embeddings").' })),
   },
   { $id: 'CollectionConfig', additionalProperties: false },
@@ -145,7 +158,16 @@ export const CollectionStatsSchema = Type.Object(
     deletedRecords: Type.Number(),
     unindexed: Type.Number({ description: 'Rows stored but not yet in a graph (scanned exactly meanwhile).' }),
     bytesPerVector: Type.Object(
-      { vectors: Type.Number(), codes: Type.Number(), graph: Type.Number(), rerank: Type.Number(), metadata: Type.Number(), payloadIndexes: Type.Number(), textIndex: Type.Number(), total: Type.Number() },
+      {
+        vectors: Type.Number(),
+        codes: Type.Number(),
+        graph: Type.Number(),
+        rerank: Type.Number(),
+        metadata: Type.Number(),
+        payloadIndexes: Type.Optional(Type.Number({ description: 'The filter indexes in memory.' })),
+        textIndex: Type.Optional(Type.Number({ description: 'The BM25 index in memory.' })),
+        total: Type.Number(),
+      },
       { additionalProperties: false },
     ),
     payloadIndexes: Type.Array(Type.String(), { description: 'Fields with a payload index.' }),
@@ -222,9 +244,9 @@ export const QueryRequestSchema = Type.Object(
     search: Type.Optional(Type.Object({ ef: Type.Optional(Type.Number({ description: 'Beam width of graph searches.' })) }, { additionalProperties: false })),
     minScore: Type.Optional(Type.Number()),
     consistency: Type.Optional(Type.Union([Type.Literal('eventual'), Type.Literal('read-your-writes')])),
-    text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over documents; with a vector, hybrid search (docs/text.md).' })),
+    text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over the documents; with a vector, hybrid search (docs/text.md).' })),
     mode: Type.Optional(Type.Union([Type.Literal('keyword'), Type.Literal('vector'), Type.Literal('hybrid')])),
-    fusion: Type.Optional(Type.Unknown({ description: "'rrf' or { weights: { vector, keyword } } (docs/text.md)." })),
+    fusion: Type.Optional(Type.Unknown({ description: "Hybrid queries: 'rrf' (default) or { weights: { vector, keyword } }." })),
   },
   { $id: 'QueryRequest', additionalProperties: false },
 );

@@ -43,6 +43,7 @@ export interface StoredRecord {
 export interface Hit {
   key: string;
   score: number;
+  /** Vector queries only. */
   distance?: number;
   metadata?: Metadata;
   document?: string;

@@ -121,7 +121,7 @@ export function SearchPage({ client, collections, params }: PageProps) {
             </>
           ) : (
             <label>
-              Text (needs a collection with an embedding function or keyword index; the server says when it has none)
+              Text (keyword search over the documents, BM25; hits have no distance)
               <input value={text} onInput={(e) => setText(e.currentTarget.value)} data-testid="text" />
             </label>
           )}
@@ -177,7 +177,7 @@ export function SearchPage({ client, collections, params }: PageProps) {
                     <a href={href('record', { collection: name, key: hit.key })}>{hit.key}</a>
                   </td>
                   <td class="num">{formatNumber(hit.score, 4)}</td>
-                  <td class="num">{hit.distance === undefined ? <span class="muted">—</span> : formatNumber(hit.distance, 4)}</td>
+                  <td class="num">{hit.distance === undefined ? "—" : formatNumber(hit.distance, 4)}</td>
                   <td>{hit.metadata !== undefined ? <pre class="json">{prettyJson(hit.metadata)}</pre> : <span class="muted">—</span>}</td>
                   <td class="document">{hit.document ?? <span class="muted">—</span>}</td>
                 </tr>

@@ -145,7 +145,7 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
       const hits = engine.query({ vector: arena.row(i), k: k + 1, include: noFields, search: { ef } });
       for (const hit of hits) {
         const j = indexOf.get(hit.key);
-        // records written since the sample was taken are not in the map
+        // records written since the sample was taken are not in the map (vector hits always carry a distance)
         if (j !== undefined) add(i, j, kernelDistanceOf(hit.distance!, engine.definition.metric));
       }
       if (i % QUERIES_PER_STEP === QUERIES_PER_STEP - 1) yield 'neighbors';

@@ -17,7 +17,7 @@ export interface TextOptions {
   /** 'english': Porter stemming of ASCII words. Default 'none'. */
   stemming: 'english' | 'none';
   /** 'english': Lucene's English stop set; or your own list; default 'none' (BM25's IDF already discounts common words). */
-  stopWords: 'english' | 'none' | readonly string[];
+  stopWords: 'english' | 'none' | string[];
 }
 
 export const DEFAULT_TEXT_OPTIONS: TextOptions = { stemming: 'none', stopWords: 'none' };

@@ -237,7 +237,7 @@ describe('the HTTP API', () => {
       await q({ vector: [1, 0, 0], consistency: 'strong' }, 400, 'INVALID_ARGUMENT');
       await q({ vector: [1, 0] }, 400, 'DIMENSION_MISMATCH');
       await q({ vector: [] }, 400, 'INVALID_VECTOR');
-      await q({ k: 3 }, 400, 'INVALID_ARGUMENT');
+      await q({ k: 3 }, 400, 'INVALID_VECTOR');
       await q({ vector: { f32: '@@@@' } }, 400, 'INVALID_VECTOR');
       await q({ vector: [1, 0, 0], filter: { n: { $gt: 'one' } } }, 400, 'INVALID_FILTER', /filter\.n\.\$gt: expected number/);
       await q({ text: 'hello', mode: 'vector' }, 400, 'INVALID_VECTOR', /no embedding function/);

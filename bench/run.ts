@@ -44,6 +44,8 @@
  *   --selectivities a,b  (default 0.001,0.01,0.1,0.25,0.5,1)   --attributes u,c (u uncorrelated, c correlated)
  *   --queries N (default 200; quick 50)   --efs, --rounds, --warmup, --systems, --quiver-recipes as above
  *   --fresh-filters      also time quiver-hnsw with a distinct (equivalent) filter per query (no cache hits)
+ *   --reuse-indexes      keep the built indexes (bench/data/tmp/filtered-index-*) and reuse them in later runs
+ *                        (delete them, or run without the flag, after changing how indexes are built)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -69,7 +71,7 @@ const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword>
                        [--base N] [--efs 10,16,...] [--queries N] [--rounds N] [--warmup N] [--keep-indexes] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- http [--quick] [--json FILE] [--datasets synth-768] [--base N] [--concurrency 1,16,64] [--duration 10] [--quiver-recipes HNSW16] [--queries N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)
-  npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
+  npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--reuse-indexes] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]`;
 
 const { values, positionals } = parseArgs({
@@ -100,6 +102,7 @@ const { values, positionals } = parseArgs({
     selectivities: { type: 'string' },
     attributes: { type: 'string' },
     'fresh-filters': { type: 'boolean', default: false },
+    'reuse-indexes': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -211,6 +214,7 @@ async function filtered(): Promise<void> {
     systems: list(values.systems),
     pin: !values['no-pin'],
     freshFilters: values['fresh-filters'],
+    reuseIndexes: values['reuse-indexes'],
   };
   const res = await runFiltered(settings);
   const run: FilteredRunResult = { suite: 'filtered', command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), quick, settings, ...res };

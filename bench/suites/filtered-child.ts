@@ -158,8 +158,15 @@ async function open(spec: FilteredSystemSpec, dir: string, data: FilteredData): 
       close: async () => undefined,
     };
   }
-  const Quiver = (await loadQuiver()) as unknown as QuiverLike;
-  const db = await Quiver.open({ path: dir });
+  // systems over the same directory (quiver-hnsw and quiver-hnsw-fresh) share one open database
+  let shared = openDatabases.get(dir);
+  if (shared === undefined) {
+    const Quiver = (await loadQuiver()) as unknown as QuiverLike;
+    shared = { db: await Quiver.open({ path: dir }), users: 0 };
+    openDatabases.set(dir, shared);
+  }
+  shared.users++;
+  const db = shared.db;
   const col = db.collection(COLLECTION);
   if ((await col.count()) !== data.ds.count) throw new Error(`${spec.name}: reopened with a different count`);
   let attr: Attribute = 'u';
@@ -184,9 +191,13 @@ async function open(spec: FilteredSystemSpec, dir: string, data: FilteredData): 
     },
     strategy: async (q) => (await col.explain({ vector: q, k: 10, filter: filterFor(0), search: { ef } })).plan.strategy,
     info: () => ({ recipe: spec.recipe, filter: spec.freshFilters ? 'a distinct (equivalent) filter per query: compiled every time' : 'the same filter for every query (compiled once, then cached per segment)' }),
-    close: () => db.close(),
+    close: async () => {
+      if (--shared!.users === 0) await db.close();
+    },
   };
 }
+
+const openDatabases = new Map<string, { db: Awaited<ReturnType<QuiverLike['open']>>; users: number }>();
 
 async function timeQueries(s: Searcher, queries: (number[] | Float32Array)[], k: number, ids?: Int32Array): Promise<Timing> {
   const cpu0 = process.cpuUsage();

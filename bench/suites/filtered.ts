@@ -11,7 +11,7 @@ import { runChild } from '../lib/child.js';
 import { makeTempDir } from '../lib/files.js';
 import { qpsAtRecall } from '../lib/frontier.js';
 import type { MachineInfo } from '../lib/machine.js';
-import { BENCH_DIR } from '../lib/paths.js';
+import { BENCH_DIR, DATA_DIR } from '../lib/paths.js';
 import { ATTRIBUTES, ATTRIBUTE_NAMES, type Attribute, FILTERED_DATASET, loadFilteredData, SELECTIVITIES } from './filtered-data.js';
 import type { FilteredBuildPoint, FilteredPoint, FilteredSearchAnswer, FilteredSystemSpec } from './filtered-child.js';
 
@@ -29,6 +29,8 @@ export interface FilteredOptions {
   systems?: string[];
   pin: boolean;
   freshFilters: boolean;
+  /** keep the built indexes under bench/data/tmp/ (filtered-index-NAME) and reuse them in later runs */
+  reuseIndexes: boolean;
 }
 
 export interface FilteredRunResult {
@@ -64,6 +66,7 @@ export async function runFiltered(opts: FilteredOptions): Promise<Pick<FilteredR
   const builds: FilteredBuildPoint[] = [];
   const built: Array<{ spec: FilteredSystemSpec; dir: string }> = [];
   const dirs = new Map<string, string>();
+  const temporary = new Set<string>();
   try {
     for (const spec of specs) {
       // the -fresh variant searches the same collection as its parent system
@@ -72,10 +75,29 @@ export async function runFiltered(opts: FilteredOptions): Promise<Pick<FilteredR
         built.push({ spec, dir: dirs.get(parent.name)! });
         continue;
       }
-      const dir = makeTempDir(`filtered-${spec.name}`);
+      const kept = path.join(DATA_DIR, 'tmp', `filtered-index-${spec.name}-${(spec.recipe ?? 'hnswlib').toLowerCase()}`);
+      const marker = path.join(kept, 'built.json');
+      if (opts.reuseIndexes && fs.existsSync(marker)) {
+        const b = JSON.parse(fs.readFileSync(marker, 'utf8')) as FilteredBuildPoint;
+        console.log(`  ${spec.name}: reusing the index built earlier in ${kept} (built in ${b.seconds.toFixed(0)} s)`);
+        builds.push(b);
+        built.push({ spec, dir: kept });
+        dirs.set(spec.name, kept);
+        continue;
+      }
+      let dir: string;
+      if (opts.reuseIndexes) {
+        fs.rmSync(kept, { recursive: true, force: true });
+        fs.mkdirSync(kept, { recursive: true });
+        dir = kept;
+      } else {
+        dir = makeTempDir(`filtered-${spec.name}`);
+        temporary.add(dir);
+      }
       dirs.set(spec.name, dir);
       const b = await runChild<FilteredBuildPoint>({ mode: 'build', system: spec, dir, queries: opts.queries }, { label: `build ${spec.name}`, script: CHILD });
       console.log(`  ${spec.name}: built in ${b.seconds.toFixed(0)} s (CPU ${b.cpuSeconds.toFixed(0)} s) ${JSON.stringify(b.info)}`);
+      if (opts.reuseIndexes) fs.writeFileSync(marker, JSON.stringify(b));
       builds.push(b);
       built.push({ spec, dir });
     }
@@ -96,7 +118,7 @@ export async function runFiltered(opts: FilteredOptions): Promise<Pick<FilteredR
     );
     return { builds, loads: answer.loads, points: answer.points, pinned: answer.pinned };
   } finally {
-    for (const dir of new Set(dirs.values())) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

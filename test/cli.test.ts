@@ -204,6 +204,21 @@ describe('quiver CLI', { concurrency: 3 }, () => {
     const many = JSON.parse((await ok(['--data', data, 'query', '-c', 'docs', '--vector-file', dir('queries.json'), '-k', '1', '--include', 'none', '--json'])).stdout);
     assert.deepEqual(many.results.map((r: { hits: { key: string }[] }) => r.hits[0].key), ['doc-1', 'doc-2']);
 
+    // a filter, keyword search and hybrid search
+    const filtered = JSON.parse((await ok(['--data', data, 'query', '-c', 'docs', '--key', 'doc-3', '-k', '50', '--filter', '{"tag": "b", "year": {"$gte": 2010}}', '--json'])).stdout).hits as { key: string; metadata: { tag: string; year: number } }[];
+    const matching = records.filter((r) => r.metadata.tag === 'b' && r.metadata.year >= 2010);
+    assert.equal(filtered.length, Math.min(50, matching.length));
+    for (const h of filtered) assert.ok(h.metadata.tag === 'b' && h.metadata.year >= 2010);
+    const keyword = JSON.parse((await ok(['--data', data, 'query', '-c', 'docs', '--text', 'quoted document', '-k', '1000', '--json'])).stdout).hits as { key: string; distance?: number }[];
+    assert.equal(keyword.length, records.filter((r) => r.document !== undefined).length, 'every record with a document holds "document"');
+    assert.equal(keyword[0].distance, undefined);
+    const keywordTable = (await ok(['--data', data, 'query', '-c', 'docs', '--text', 'document 42', '-k', '3'])).stdout;
+    assert.match(keywordTable.split('\n')[1], /^\s*1\s+doc-42\s.*—/);
+    const hybrid = JSON.parse((await ok(['--data', data, 'query', '-c', 'docs', '--key', 'doc-3', '--text', 'document 3', '-k', '3', '--json'])).stdout).hits as { key: string }[];
+    assert.equal(hybrid[0].key, 'doc-3', 'first by vector and by keywords');
+    await fails(['--data', data, 'query', '-c', 'docs', '--key', 'doc-3', '--filter', '{"year": {"$gte": "2010"}}'], 2, /INVALID_FILTER.*filter\.year\.\$gte: expected number|filter\.year\.\$gte: expected number/);
+    await fails(['--data', data, 'query', '-c', 'docs', '--key', 'doc-3', '--filter', '{year}'], 2, /--filter is a JSON filter/);
+
     const stats = JSON.parse((await ok(['--data', data, 'stats', '-c', 'docs', '--json'])).stdout);
     assert.equal(stats.count, 700);
     assert.equal(stats.dimension, 12);

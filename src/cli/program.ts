@@ -129,7 +129,7 @@ sent again.`,
 
   program
     .command('query')
-    .description('find the nearest records to a vector')
+    .description('find the nearest records to a vector, or by keywords (--text), under a filter (--filter)')
     .requiredOption('-c, --collection <name>', 'collection to search')
     .option('--vector <json>', "the query vector as a JSON array, e.g. '[0.1, 0.2]'")
     .option('--vector-file <file>', 'query vectors: .json (an array or an array of arrays), .jsonl, .npy, .fvecs')
@@ -137,6 +137,9 @@ sent again.`,
     .option('-k, --k <n>', 'number of hits', '10')
     .option('--ef <n>', 'beam width of graph searches')
     .option('--include <fields>', 'metadata, document, vector (comma-separated) or none', 'metadata,document')
+    .option('--text <text>', 'keyword (BM25) search; with a vector, hybrid search')
+    .option('--filter <json>', 'a metadata filter, e.g. \'{"year": {"$gte": 2020}}\' (docs/filters.md)')
+    .option('--mode <mode>', 'vector, keyword or hybrid (default: from what is given)')
     .option('--json', 'print JSON')
     .action(run('query', async () => (await import('./commands/query.js')).queryCommand));
 

@@ -30,7 +30,10 @@ export interface TargetHit {
 }
 
 export interface TargetQuery {
-  vector: Float32Array | number[];
+  vector?: Float32Array | number[];
+  text?: string;
+  filter?: unknown;
+  mode?: 'vector' | 'keyword' | 'hybrid';
   k?: number;
   include?: ('metadata' | 'document' | 'vector')[];
   search?: { ef?: number };

@@ -1,7 +1,9 @@
 /**
- * quiver query --collection NAME (--vector JSON | --vector-file FILE | --key KEY) [--k 10]: the nearest
- * records, as a table or --json. A vector file may hold several queries (JSON array of arrays, JSON
- * Lines, .npy, .fvecs); each is answered in turn.
+ * quiver query --collection NAME (--vector JSON | --vector-file FILE | --key KEY) [--text TEXT]
+ * [--filter JSON] [--mode vector|keyword|hybrid] [--k 10]: the nearest records, as a table or --json.
+ * A vector file may hold several queries (JSON array of arrays, JSON Lines, .npy, .fvecs); each is
+ * answered in turn. --text alone is keyword (BM25) search; with a vector, hybrid search; --filter is a
+ * metadata filter in the JSON of docs/filters.md and applies to every mode.
  */
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -22,6 +24,9 @@ export interface QueryOptions {
   k?: string;
   ef?: string;
   include?: string;
+  text?: string;
+  filter?: string;
+  mode?: string;
   json?: boolean;
 }
 
@@ -30,7 +35,16 @@ const QUERIES_MAX = LIMITS.queryManyMax;
 
 export async function queryCommand(ctx: Context, options: QueryOptions): Promise<void> {
   const given = [options.vector, options.vectorFile, options.key].filter((v) => v !== undefined).length;
-  if (given !== 1) throw usage('Give exactly one query: --vector \'[0.1, 0.2, ...]\', --vector-file FILE or --key KEY (the vector of a stored record).');
+  if (given > 1 || (given === 0 && options.text === undefined)) {
+    throw usage('Give exactly one query: --vector \'[0.1, 0.2, ...]\', --vector-file FILE or --key KEY (the vector of a stored record), and/or --text \'search words\'.');
+  }
+  const filter = options.filter === undefined ? undefined : parseFilterOption(options.filter);
+  if (options.mode !== undefined && !['vector', 'keyword', 'hybrid'].includes(options.mode)) throw usage(`--mode is vector, keyword or hybrid; got ${JSON.stringify(options.mode)}.`);
+  const extra = {
+    ...(options.text !== undefined ? { text: options.text } : {}),
+    ...(filter !== undefined ? { filter } : {}),
+    ...(options.mode !== undefined ? { mode: options.mode as 'vector' | 'keyword' | 'hybrid' } : {}),
+  };
   const k = parseInteger(options.k, '--k', 10, 1, LIMITS.kMax);
   const ef = options.ef === undefined ? undefined : parseInteger(options.ef, '--ef', 0, 1, 100_000);
   const include = parseInclude(options.include, ['metadata', 'document']);
@@ -44,12 +58,14 @@ export async function queryCommand(ctx: Context, options: QueryOptions): Promise
       vectors.push(Array.from(record.vector));
     }
     const results: TargetHit[][] = [];
+    const search = ef !== undefined ? { search: { ef } } : {};
+    if (vectors.length === 0) results.push(await collection.query({ k, include, ...search, ...extra }));
     for (const vector of vectors) {
-      results.push(await collection.query({ vector, k, include, ...(ef !== undefined ? { search: { ef } } : {}) }));
+      results.push(await collection.query({ vector, k, include, ...search, ...extra }));
     }
     if (options.json) {
       const plain = results.map((hits) => hits.map((h) => (h.vector ? { ...h, vector: Array.from(h.vector) } : h)));
-      process.stdout.write(JSON.stringify(vectors.length === 1 && options.vectorFile === undefined ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
+      process.stdout.write(JSON.stringify(results.length === 1 && options.vectorFile === undefined ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
       return;
     }
     results.forEach((hits, q) => {
@@ -70,8 +86,17 @@ function renderHits(hits: TargetHit[]): string {
   };
   return table(
     ['rank', 'key', 'score', 'distance', 'metadata / document'],
-    hits.map((h, i) => [i + 1, h.key, h.score, h.distance ?? Number.NaN, extra(h)]),
+    hits.map((h, i) => [i + 1, h.key, h.score, h.distance ?? '—', extra(h)]),
   );
+}
+
+/** --filter: a JSON object (the filter language itself is checked by the engine, INVALID_FILTER naming the path). */
+function parseFilterOption(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw usage(`--filter is a JSON filter such as '{"year": {"$gte": 2020}}': ${(error as Error).message}`);
+  }
 }
 
 export function parseVector(text: string, what: string): number[] {

@@ -12,6 +12,7 @@ import { CollectionEngine, type CollectionDefinition, type EngineContext } from 
 import type { StoredRecord } from '../core/collection/records.js';
 import type { Segment } from '../core/collection/segment.js';
 import { printRecipe } from '../core/collection/recipe.js';
+import { insertionOrderOfConfig } from '../core/collection/index-config.js';
 import { QuiverError } from '../core/errors.js';
 import { encodePayloadIndex } from '../core/filter/codec.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
@@ -38,6 +39,8 @@ export interface CollectionInfo {
 /** Background indexing inserts this many rows between clock checks, and yields after INDEX_SLICE_MS. */
 const INDEX_SLICE_ROWS = 32;
 const INDEX_SLICE_MS = 20;
+/** Rows an LID estimate handles between clock checks (each is about one graph query per segment). */
+const LID_SLICE_ROWS = 16;
 /** Pending rows of one segment from which its graph is built on buildThreads threads. */
 const PARALLEL_BUILD_MIN_ROWS = 4096;
 /** Compaction rewrites a sealed segment once this share of its records is deleted or replaced. */
@@ -233,13 +236,41 @@ export class Quiver {
     return { count, sequence };
   }
 
-  /** @internal Merges a collection's sealed segments and checkpoints (collection.optimize). */
+  /**
+   * @internal Merges a collection's sealed segments and checkpoints (collection.optimize). With
+   * insertionOrder 'lid' the merge is an LID-ordered rewrite: once the segments' graphs cover their rows,
+   * each row's LID is estimated from them (in slices, yielding like the indexer), then the rows are
+   * rewritten in descending LID order and the indexer rebuilds the graph in that order.
+   */
   async optimizeCollection(engine: CollectionEngine): Promise<void> {
     await this.runInBackground(async () => {
       engine.freeze();
-      engine.compact((segments) => (segments.length > 1 || segments.some((s) => s.deleted > 0) ? [...segments] : []));
+      const reorder = insertionOrderOfConfig(engine.definition.index) === 'lid' ? engine.lidRewriteCandidates() : [];
+      if (reorder.length > 0) {
+        await this.waitUntilIndexed(reorder);
+        if (this.state !== 'open' || this.backgroundError) return;
+        const estimator = engine.lidEstimator(reorder);
+        let started = performance.now();
+        while (estimator.step(LID_SLICE_ROWS) > 0) {
+          if (performance.now() - started < INDEX_SLICE_MS) continue;
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.state !== 'open' || this.backgroundError) return;
+          started = performance.now();
+        }
+        engine.rewriteInLidOrder(estimator);
+      } else {
+        engine.compact((segments) => (segments.length > 1 || segments.some((s) => s.deleted > 0) ? [...segments] : []));
+      }
       if (this.store) await this.checkpointNow(false);
     });
+  }
+
+  /** Resolves once the segments' graphs cover all their rows (no parallel build running on them). */
+  private async waitUntilIndexed(segments: readonly Segment[]): Promise<void> {
+    while (this.state === 'open' && !this.backgroundError && segments.some((s) => s.unindexed > 0 || s.graph?.building === true)) {
+      this.scheduleIndexing();
+      await (this.parallelBuild ?? new Promise((resolve) => setTimeout(resolve, INDEX_SLICE_MS)));
+    }
   }
 
   /** @internal */

@@ -10,7 +10,8 @@ import { decodePayloadIndex } from '../filter/codec.js';
 import { compile, estimate } from '../filter/compile.js';
 import { FlatIndex, scanRange } from '../index/flat/flat.js';
 import { hnswFactory } from '../index/hnsw/hnsw.js';
-import type { GraphFactory, SearchParams, VectorIndex } from '../index/index.js';
+import type { GraphConfig, GraphFactory, SearchParams, VectorIndex } from '../index/index.js';
+import { LidEstimator, orderByLid } from '../index/lid.js';
 import { vamanaFactory } from '../index/vamana/vamana.js';
 import type { KernelBackend, KernelMetric } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
@@ -354,8 +355,62 @@ export class CollectionEngine {
       }
     }
     if (firstGraph) merged.graph = firstGraph.graph.remap(firstGraph.oldToNew, first.liveCount, merged.arena);
+    // renumbering keeps the slot order, so one LID-ordered segment stays LID-ordered; joined rows break it
+    merged.lidOrdered = chosen.length === 1 && first.lidOrdered;
+    return this.install(chosen, merged);
+  }
+
+  /**
+   * The sealed segments an LID-ordered rewrite (optimize() with insertionOrder 'lid') takes: every one
+   * with rows, unless they already are a single LID-ordered segment (then there is nothing to reorder
+   * and plain compaction keeps its order).
+   */
+  lidRewriteCandidates(): Segment[] {
+    const segments = this.sealedSegments.filter((s) => s.count > 0);
+    return segments.length === 0 || (segments.length === 1 && segments[0].lidOrdered) ? [] : segments;
+  }
+
+  /**
+   * Starts the LID estimate of the live rows of `segments` (see core/index/lid.ts). Their graphs should
+   * cover their rows first: rows a graph does not cover are scanned exactly for every estimate.
+   */
+  lidEstimator(segments: readonly Segment[]): LidEstimator<Segment> {
+    return new LidEstimator(segments, this.kernelMetric);
+  }
+
+  /**
+   * Rewrites the estimator's segments into one segment whose rows are their live records in descending
+   * LID order, with an empty graph: the background indexer builds it in slot order, which is that order
+   * (bulk builds see the hardest neighbourhoods first, while the graph is sparse). Rows deleted since
+   * the estimate are left out. Synchronous, like compact(); the rows are searched exactly until indexed.
+   */
+  rewriteInLidOrder(estimator: LidEstimator<Segment>): { replaced: Segment[]; segment: Segment } | null {
+    const chosen = [...estimator.sources];
+    assert(estimator.done === estimator.rows, 'rewriteInLidOrder: the LID estimate is not finished');
+    for (const s of chosen) assert(this.sealedSegments.includes(s) && s.graph?.building !== true, `rewriteInLidOrder: segment ${s.id} changed during the estimate`);
+    if (chosen.length === 0) return null;
+    const live = chosen.reduce((n, s) => n + s.liveCount, 0);
+    // Vamana's builds visit rows in a seeded random order unless told to follow the slots. Only this
+    // segment's build is: if a reopen finds its graph unfinished, the rest is built in Vamana's default
+    // order, which costs the ordering's gain, nothing else.
+    const merged = this.newSegment(Math.max(1, live), 'slots');
+    for (const row of orderByLid(estimator.lid, 'descending')) {
+      const source = chosen[estimator.sourceOf[row]];
+      const slot = estimator.slotOf[row];
+      if (source.isDeleted(slot)) continue;
+      const key = source.keys[slot];
+      const newSlot = merged.append(key, source.arena.row(slot), source.metadata[slot], source.documents[slot]);
+      this.locations.set(key, merged.id * SLOT_SPAN + newSlot);
+    }
+    assert(merged.count === live, `rewriteInLidOrder: ${merged.count} rows written, ${live} live`);
+    merged.lidOrdered = true;
+    return this.install(chosen, merged);
+  }
+
+  /** Swaps `merged` in for the `chosen` sealed segments, at the place of the earliest (if it holds rows). */
+  private install(chosen: Segment[], merged: Segment): { replaced: Segment[]; segment: Segment } {
     merged.sealed = true;
-    const position = this.sealedSegments.indexOf(picked[0]);
+    const position = Math.min(...chosen.map((s) => this.sealedSegments.indexOf(s)));
     const chosenSet = new Set(chosen);
     const rest = this.sealedSegments.filter((s) => !chosenSet.has(s));
     rest.splice(Math.min(position, rest.length), 0, merged);
@@ -389,12 +444,12 @@ export class CollectionEngine {
     return { shared: true, lanes: threads };
   }
 
-  private newSegment(initialCapacity: number): Segment {
+  private newSegment(initialCapacity: number, buildOrder?: GraphConfig['buildOrder']): Segment {
     const id = this.context.nextSegmentId();
     const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax, this.arenaOptions());
     for (const field of this.indexedFields) segment.payload.ensure(field, segment.metadata);
     segment.text = new TextIndex(this.analyzer);
-    if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, graphConfigOf(this.definition.index, id));
+    if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, { ...graphConfigOf(this.definition.index, id), buildOrder });
     this.segmentsById.set(id, segment);
     return segment;
   }

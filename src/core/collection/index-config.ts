@@ -5,7 +5,7 @@
 import { QuiverError } from '../errors.js';
 import type { GraphConfig } from '../index/index.js';
 import { describe, isPlainObject } from './records.js';
-import { type IndexConfig, parseRecipe } from './recipe.js';
+import { type IndexConfig, type InsertionOrder, parseRecipe } from './recipe.js';
 
 /**
  * Defaults, chosen from our measurements (docs/indexes.md): hnswlib uses M=16, efConstruction=200, ef=10;
@@ -15,6 +15,10 @@ export const GRAPH_DEFAULTS = {
   hnsw: { connectivity: 16, expansionAdd: 128, ef: 64 },
   vamana: { graphDegree: 64, buildWindowSize: 64, alpha: 1.2, ef: 32 },
 } as const;
+
+/** insertionOrder when a config does not say (also for collections created before the option). */
+export const INSERTION_ORDER_DEFAULT: InsertionOrder = 'arrival';
+const INSERTION_ORDERS: readonly InsertionOrder[] = ['arrival', 'lid'];
 
 const RANGES = {
   connectivity: [2, 128],
@@ -45,7 +49,7 @@ export function resolveIndexConfig(index: unknown): IndexConfig {
     });
   }
   if (config.type === 'flat') {
-    for (const key of ['connectivity', 'expansionAdd', 'graphDegree', 'buildWindowSize', 'alpha'] as const) {
+    for (const key of ['connectivity', 'expansionAdd', 'graphDegree', 'buildWindowSize', 'alpha', 'insertionOrder'] as const) {
       if (config[key] !== undefined) throw invalid(`index.${key} applies to graph indexes, not 'flat'.`, `index.${key}`);
     }
     return { type: 'flat' };
@@ -58,6 +62,7 @@ export function resolveIndexConfig(index: unknown): IndexConfig {
       type: 'hnsw',
       connectivity: integerIn(config.connectivity ?? GRAPH_DEFAULTS.hnsw.connectivity, 'connectivity'),
       expansionAdd: integerIn(config.expansionAdd ?? GRAPH_DEFAULTS.hnsw.expansionAdd, 'expansionAdd'),
+      insertionOrder: insertionOrderOf(config.insertionOrder),
     };
   }
   for (const key of ['connectivity', 'expansionAdd'] as const) {
@@ -70,16 +75,30 @@ export function resolveIndexConfig(index: unknown): IndexConfig {
     graphDegree: integerIn(config.graphDegree ?? GRAPH_DEFAULTS.vamana.graphDegree, 'graphDegree'),
     buildWindowSize: integerIn(config.buildWindowSize ?? GRAPH_DEFAULTS.vamana.buildWindowSize, 'buildWindowSize'),
     alpha,
+    insertionOrder: insertionOrderOf(config.insertionOrder),
   };
+}
+
+function insertionOrderOf(value: unknown): InsertionOrder {
+  if (value === undefined) return INSERTION_ORDER_DEFAULT;
+  if (!INSERTION_ORDERS.includes(value as InsertionOrder)) {
+    throw invalid(`index.insertionOrder is 'arrival' or 'lid'; got ${describe(value)}.`, 'index.insertionOrder');
+  }
+  return value as InsertionOrder;
 }
 
 function checkObject(index: unknown): IndexConfig {
   if (!isPlainObject(index)) throw invalid(`index is a recipe string such as 'HNSW16' or an IndexConfig object; got ${describe(index)}.`, 'index');
-  const known = ['type', 'connectivity', 'expansionAdd', 'graphDegree', 'buildWindowSize', 'alpha', 'reduce', 'quantize', 'rerank'];
+  const known = ['type', 'connectivity', 'expansionAdd', 'graphDegree', 'buildWindowSize', 'alpha', 'insertionOrder', 'reduce', 'quantize', 'rerank'];
   for (const key of Object.keys(index)) if (!known.includes(key)) throw invalid(`Unknown index option "${key}". Known: ${known.join(', ')}.`, `index.${key}`);
   const type = index.type;
   if (type !== 'flat' && type !== 'hnsw' && type !== 'vamana') throw invalid(`index.type is 'flat', 'hnsw' or 'vamana'; got ${describe(type)}.`, 'index.type');
   return { ...(index as unknown as IndexConfig) };
+}
+
+/** The insertion order of a stored config (configs from before the option have none: 'arrival'). */
+export function insertionOrderOfConfig(config: IndexConfig): InsertionOrder {
+  return config.insertionOrder ?? INSERTION_ORDER_DEFAULT;
 }
 
 /** The graph parameters of a canonical config; `seed` makes a segment's build deterministic. */

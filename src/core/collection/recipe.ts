@@ -6,6 +6,7 @@
 import { QuiverError } from '../errors.js';
 
 export type ReduceMethod = 'pca' | 'leanvec' | 'leanvec-ood' | 'fft' | 'matryoshka';
+export type InsertionOrder = 'arrival' | 'lid';
 export type Quantization = 'none' | 'sq8' | 'lvq8' | 'lvq4' | 'lvq4x8' | 'lvq8x8' | 'binary' | 'rabitq' | `pq${number}x${number}`;
 
 export interface IndexConfig {
@@ -15,6 +16,12 @@ export interface IndexConfig {
   graphDegree?: number;
   buildWindowSize?: number;
   alpha?: number;
+  /**
+   * The order a bulk build inserts rows in (graph indexes; object form only, like the other build
+   * parameters): 'arrival' (the order they were written) or 'lid' (optimize() rewrites the sealed
+   * segments in descending local intrinsic dimensionality and rebuilds their graphs in that order).
+   */
+  insertionOrder?: InsertionOrder;
   reduce?: { method: ReduceMethod; dimension: number; trainQueries?: Float32Array[] };
   quantize?: Quantization;
   rerank?: 'none' | 'float32' | 'lvq8';

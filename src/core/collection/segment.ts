@@ -42,6 +42,11 @@ export class Segment {
   graphPersistedSize = 0;
   /** How many slots the graph covered when the segment was last encoded for a file. */
   graphEncodedSize = 0;
+  /**
+   * Written by an LID-ordered rewrite (its rows in descending LID order, its graph built in that order),
+   * so optimize() need not rewrite it again. Kept in memory only: after a reopen it is false.
+   */
+  lidOrdered = false;
 
   constructor(backend: KernelBackend, id: number, dimension: number, initialCapacity: number, maximumRowBytes: number, arenaOptions?: ArenaOptions) {
     this.id = id;

@@ -113,6 +113,12 @@ export interface GraphConfig {
   /** Default beam width of searches. */
   ef: number;
   seed: number;
+  /**
+   * The order a Vamana build's passes visit the rows: 'shuffled' (a seeded random order, DiskANN's; the
+   * default) or 'slots' (slot order, for rows written in the order they should be inserted — what
+   * insertionOrder 'lid' does). HNSW always inserts in slot order.
+   */
+  buildOrder?: 'shuffled' | 'slots';
 }
 
 export interface GraphFactory {

@@ -3,12 +3,12 @@
  * R = config.degree, searched by beam search from a single entry point, the approximate medoid (the
  * row closest to the mean).
  *
- * Build (insertUpTo on an empty graph): DiskANN's two passes over the points in a seeded random order,
- * the first with alpha = 1 (a sparse, well-navigable base), the second re-inserting every point with
- * alpha = config.alpha (long edges that bound the hop count), each GreedySearch with L =
- * config.buildWindowSize, RobustPrune over the expanded set V, reverse edges pruned once a list
- * exceeds R. Distances are the kernel's: alpha scales SQUARED L2 distances, as in DiskANN's code
- * (alpha 1.2 on squared distances is about 1.1 on plain ones).
+ * Build (insertUpTo on an empty graph): DiskANN's two passes over the points in a seeded random order
+ * (in slot order with config.buildOrder 'slots'), the first with alpha = 1 (a sparse, well-navigable
+ * base), the second re-inserting every point with alpha = config.alpha (long edges that bound the hop
+ * count), each GreedySearch with L = config.buildWindowSize, RobustPrune over the expanded set V,
+ * reverse edges pruned once a list exceeds R. Distances are the kernel's: alpha scales SQUARED L2
+ * distances, as in DiskANN's code (alpha 1.2 on squared distances is about 1.1 on plain ones).
  *
  * Batched as in ParlayANN (build.ts): prefix-doubling batches (a batch never exceeds the graph built
  * so far, at most 5% of it and 4096 points) whose search and prune phases are read-only on the graph,
@@ -157,8 +157,8 @@ export class VamanaGraph implements GraphIndex {
     if (from === 0) {
       const entry = Math.max(0, approximateMedoid(this.arena, upTo, () => true));
       const random = new Prng(this.config.seed ^ 0x5a4d414e);
-      const first = shuffled(upTo, 0, random);
-      const second = shuffled(upTo, 0, random);
+      const first = this.passOrder(upTo, 0, random);
+      const second = this.passOrder(upTo, 0, random);
       this.entry = entry;
       this.medoidBasis = upTo;
       const ctx = this.buildContext(upTo);
@@ -169,7 +169,7 @@ export class VamanaGraph implements GraphIndex {
     } else {
       const random = new Prng((this.config.seed ^ 0x1f5e7d) + from);
       const ctx = this.buildContext(upTo);
-      await this.passParallel(ctx, shuffled(upTo - from, from, random), this.config.alpha, from, false, true, workers);
+      await this.passParallel(ctx, this.passOrder(upTo - from, from, random), this.config.alpha, from, false, true, workers);
       this.finishIncremental(from, upTo);
     }
     this.buffers = null;
@@ -503,8 +503,8 @@ export class VamanaGraph implements GraphIndex {
     this.nodes = 0;
     const random = new Prng(this.config.seed ^ 0x5a4d414e);
     const ctx = this.buildContext(n);
-    this.pass(ctx, shuffled(n, 0, random), 1, 0, false, false);
-    this.pass(ctx, shuffled(n, 0, random), this.config.alpha, n, true, false);
+    this.pass(ctx, this.passOrder(n, 0, random), 1, 0, false, false);
+    this.pass(ctx, this.passOrder(n, 0, random), this.config.alpha, n, true, false);
     this.nodes = n;
     this.stats.repairs += repairReachability(this.repairContext(), null);
   }
@@ -512,8 +512,14 @@ export class VamanaGraph implements GraphIndex {
   private insertIncremental(from: number, upTo: number): void {
     const random = new Prng((this.config.seed ^ 0x1f5e7d) + from);
     const ctx = this.buildContext(upTo);
-    this.pass(ctx, shuffled(upTo - from, from, random), this.config.alpha, from, false, true);
+    this.pass(ctx, this.passOrder(upTo - from, from, random), this.config.alpha, from, false, true);
     this.finishIncremental(from, upTo);
+  }
+
+  /** Slots [offset, offset + n) in the order a pass visits them (config.buildOrder). */
+  private passOrder(n: number, offset: number, random: Prng): Uint32Array {
+    if (this.config.buildOrder === 'slots') return Uint32Array.from({ length: n }, (_, i) => offset + i);
+    return shuffled(n, offset, random);
   }
 
   private finishIncremental(from: number, upTo: number): void {

@@ -14,6 +14,8 @@
  *   --datasets NAME    one dataset (default synth-768); --base N its first N rows (quick: 10,000)
  *   --concurrency a,b  connections (default 1,16,64); --duration S seconds per point (default 10)
  *   --quiver-recipes R the index (default HNSW16); --efs the sweep that picks the ef of recall 0.95
+ *   order     insertion order (arrival, random, descending / ascending LID) vs recall@10 at fixed ef, HNSW and
+ *             Vamana built by Quiver's core in-process, plus the public API's insertionOrder 'lid' + optimize()
  *
  * Options (all suites):
  *   --quick            small subsets: a smoke check; does not touch docs/ unless --write-docs
@@ -38,14 +40,19 @@
  *   --sizes a,b,c      (scaling) vector counts (default 10000,100000,1000000; quick 2000,5000,20000)
  *   --max-build-minutes N   (scaling) skip or stop a reference peer's build projected or running past N
  *                      minutes (default 20)
- *   --render FILE      (ann, scaling) do not run: render a --json file of that suite again (tables, plots,
- *                      and docs unless it was a quick run or --no-docs)
+ *   --render FILE      (ann, scaling, order) do not run: render a --json file of that suite again (tables,
+ *                      plots, and docs unless it was a quick run or --no-docs); order: a,b,c renders several as one
  * filtered:
  *   --selectivities a,b  (default 0.001,0.01,0.1,0.25,0.5,1)   --attributes u,c (u uncorrelated, c correlated)
  *   --queries N (default 200; quick 50)   --efs, --rounds, --warmup, --systems, --quiver-recipes as above
  *   --fresh-filters      also time quiver-hnsw with a distinct (equivalent) filter per query (no cache hits)
  *   --reuse-indexes      keep the built indexes (bench/data/tmp/filtered-index-*) and reuse them in later runs
  *                        (delete them, or run without the flag, after changing how indexes are built)
+ * order:
+ *   --datasets a,b     default fashion-mnist,synth-768,glove-100;  --base N: the first N base rows of each
+ *   --efs a,b,...      fixed ef values (default 10,16,24,32,64);  --queries N (default 2000 per query set)
+ *   --seeds a,b,...    graph seeds per order (default 1,2,3);  --indexes hnsw,vamana;  --orders arrival,random,lid-desc,lid-asc
+ *   --no-api           skip the public-API runs;  --lid-sample N: rows checked against exact neighbours (default 1000)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,6 +63,8 @@ import { DOCS_SVG_DIR, renderAnn, renderScaling, RESULTS_SVG_DIR, writeSvgs } fr
 import { renderExact, writeJson, writeSection, BENCHMARKS_MD } from './report.js';
 import type { AnnRunResult, RunResult } from './results.js';
 import { ANN_DATASETS, EF_SWEEP, QUICK_BASE, runAnn } from './suites/ann.js';
+import { type IndexName, ORDER_DATASETS, ORDER_EFS, ORDER_SEEDS, ORDERS, type OrderName, runOrder } from './suites/order.js';
+import { type OrderRunResult, renderOrder } from './report-order.js';
 import { runExact } from './suites/exact.js';
 import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from './suites/scaling.js';
 import { renderHttp, runHttp } from './suites/http.js';
@@ -64,7 +73,7 @@ import { type KeywordRunResult, renderKeyword, runKeyword } from './suites/keywo
 import type { Attribute } from './suites/filtered-data.js';
 import type { QuiverSettings } from './systems/index.js';
 
-const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword> [options]   (options: see bench/run.ts or bench/README.md)
+const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|order> [options]   (options: see bench/run.ts or bench/README.md)
   npm run bench -- exact [--quick] [--json FILE] [--datasets fashion-mnist,synth-768] [--systems ...] [--queries N] [--rounds N] [--warmup N] [--ingest N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- ann [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--systems hnswlib,usearch-f32,usearch-f16,quiver-hnsw,quiver-vamana]
                        [--quiver-recipes HNSW16,Vamana64] [--quiver-mode persist|memory] [--quiver-durability none|batched|sync]
@@ -72,7 +81,9 @@ const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword>
   npm run bench -- http [--quick] [--json FILE] [--datasets synth-768] [--base N] [--concurrency 1,16,64] [--duration 10] [--quiver-recipes HNSW16] [--queries N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)
   npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--reuse-indexes] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
-  npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]`;
+  npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]
+  npm run bench -- order [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--base N] [--efs 10,16,24,32,64] [--queries N]
+                         [--seeds 1,2,3] [--indexes hnsw,vamana] [--orders arrival,random,lid-desc,lid-asc] [--no-api] [--lid-sample N] [--render FILE]`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -91,6 +102,11 @@ const { values, positionals } = parseArgs({
     'max-build-minutes': { type: 'string' },
     concurrency: { type: 'string' },
     duration: { type: 'string' },
+    seeds: { type: 'string' },
+    indexes: { type: 'string' },
+    orders: { type: 'string' },
+    'no-api': { type: 'boolean', default: false },
+    'lid-sample': { type: 'string' },
     'quiver-recipes': { type: 'string', default: 'HNSW16,Vamana64' },
     'quiver-mode': { type: 'string', default: 'persist' },
     'quiver-durability': { type: 'string', default: 'none' },
@@ -108,7 +124,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'order'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -132,6 +148,7 @@ try {
   else if (suite === 'http') await http();
   else if (suite === 'filtered') await filtered();
   else if (suite === 'keyword') await keyword();
+  else if (suite === 'order') await order();
   else await graph(suite as 'ann' | 'scaling');
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`);
@@ -302,6 +319,61 @@ function publish(which: 'ann' | 'scaling', run: AnnRunResult): void {
   console.log(`plots: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
   if (writeDocs) {
     writeSection(BENCHMARKS_MD, which, rendered.markdown);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
+async function order(): Promise<void> {
+  let run: OrderRunResult;
+  if (values.render) {
+    // several files (one run per dataset, say) render as one section
+    const runs = list(values.render)!.map((f) => JSON.parse(fs.readFileSync(outFile(f), 'utf8')) as OrderRunResult);
+    for (const [i, r] of runs.entries()) if (r.suite !== 'order') throw new Error(`${list(values.render)![i]} holds a '${r.suite}' run, not 'order'`);
+    const union = <T>(pick: (r: OrderRunResult) => T[]): T[] => [...new Set(runs.flatMap(pick))];
+    if (runs.some((r) => r.settings.efs.join() !== runs[0].settings.efs.join())) throw new Error('--render: the runs swept different ef values');
+    run = {
+      ...runs[0],
+      settings: { ...runs[0].settings, seeds: union((r) => r.settings.seeds), indexes: union((r) => r.settings.indexes), orders: union((r) => r.settings.orders), api: runs.some((r) => r.settings.api) },
+      command: runs.map((r) => r.command).join('; '),
+      quick: runs.some((r) => r.quick),
+      datasets: runs.flatMap((r) => r.datasets),
+      lid: runs.flatMap((r) => r.lid),
+      builds: runs.flatMap((r) => r.builds),
+      points: runs.flatMap((r) => r.points),
+    };
+    writeDocs = values['write-docs'] || (!run.quick && !values['no-docs']);
+  } else {
+    const datasets = list(values.datasets) ?? ORDER_DATASETS;
+    datasets.forEach(datasetSpec);
+    const indexes = (list(values.indexes) ?? ['hnsw', 'vamana']) as IndexName[];
+    const orders = (list(values.orders) ?? ORDERS) as OrderName[];
+    if (indexes.some((i) => i !== 'hnsw' && i !== 'vamana')) throw new Error(`--indexes: hnsw and/or vamana, got '${values.indexes}'`);
+    const unknown = orders.filter((o) => !ORDERS.includes(o));
+    if (unknown.length) throw new Error(`--orders: unknown ${unknown.join(', ')} (known: ${ORDERS.join(', ')})`);
+    const baseAll = values.base === undefined ? undefined : int(values.base, 0);
+    const base = baseAll !== undefined ? Object.fromEntries(datasets.map((d) => [d, baseAll])) : quick ? QUICK_BASE : undefined;
+    const settings = {
+      efs: ints(values.efs, ORDER_EFS),
+      seeds: ints(values.seeds, quick ? [1] : ORDER_SEEDS),
+      queries: int(values.queries, quick ? 200 : 2_000),
+      indexes,
+      orders,
+      api: !values['no-api'],
+      lidSample: int(values['lid-sample'], quick ? 200 : 1_000),
+      base,
+    };
+    if (!settings.efs.length || settings.efs.some((ef) => ef < 1) || !settings.seeds.length) throw new Error('--efs and --seeds: give positive integers');
+    const res = await runOrder({ ...settings, datasets });
+    run = { suite: 'order', command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), quick, settings, ...res };
+    if (values.json) {
+      writeJson(outFile(values.json), run);
+      console.log(`raw points: ${outFile(values.json)}`);
+    }
+  }
+  const md = renderOrder(run);
+  console.log(`\n${md}`);
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'order', md);
     console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
   }
 }

@@ -215,6 +215,10 @@ async function http(): Promise<void> {
   }
   if (writeDocs) {
     writeSection(BENCHMARKS_MD, 'http', md);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
 async function filtered(): Promise<void> {
   const attributes = (list(values.attributes) ?? ['u', 'c']) as Attribute[];
   if (attributes.some((a) => a !== 'u' && a !== 'c')) throw new Error('--attributes: u (uncorrelated) and/or c (correlated)');

@@ -172,6 +172,31 @@ describe('Matryoshka', () => {
   });
 });
 
+describe('metric semantics', () => {
+  it('cosine reducers return unit vectors unless told not to; dot and l2 keep lengths', () => {
+    const { rows } = planted(400, 20, 4, 13, 1);
+    const unit = rowsOf(rows.data.slice(), 20);
+    for (let r = 0; r < 400; r++) {
+      let n = 0;
+      for (let i = 0; i < 20; i++) n += unit.data[r * 20 + i] ** 2;
+      for (let i = 0; i < 20; i++) unit.data[r * 20 + i] /= Math.sqrt(n);
+    }
+    const norms = (y: Float32Array, d: number) => Array.from({ length: y.length / d }, (_, r) => Math.hypot(...y.subarray(r * d, r * d + d)));
+    for (const method of ['pca', 'leanvec', 'fft', 'matryoshka'] as const) {
+      const cosine = fitReducer({ method, dimension: 3 }, unit, { metric: 'cosine' });
+      assert.equal(cosine.renormalize, true);
+      assert.equal(cosine.searchMetric, 'dot');
+      for (const n of norms(cosine.transform(unit.data), 3)) assert.ok(Math.abs(n - 1) < 1e-6, `${method}: unit rows`);
+      const raw = fitReducer({ method, dimension: 3 }, unit, { metric: 'cosine', renormalize: false });
+      assert.ok(norms(raw.transform(unit.data), 3).some((n) => n < 0.99), `${method}: raw rows keep the projection's length`);
+      const dot = fitReducer({ method, dimension: 3 }, rows, { metric: 'dot' });
+      assert.equal(dot.renormalize, false);
+      assert.ok(norms(dot.transform(rows.data), 3).some((n) => Math.abs(n - 1) > 0.01));
+      assert.equal(fitReducer({ method, dimension: 3 }, rows, { metric: 'l2' }).searchMetric, 'l2');
+    }
+  });
+});
+
 /** Database and queries from different mixes of three 8-d subspaces (queries' main subspace is the database's second). */
 function outOfDistribution(D: number) {
   const rng = new Prng(7);
@@ -226,7 +251,10 @@ describe('LeanVec-OOD', () => {
     const pca = fitReducer({ method: 'pca', dimension: d }, rowsOf(base, D), { metric: 'cosine' });
     const ood = fitReducer({ method: 'leanvec-ood', dimension: d }, rowsOf(base, D), { metric: 'cosine', trainQueries: rowsOf(train, D) });
     assert.equal(ood.asymmetric, true);
-    const errors = [pca, ood].map((r) => innerProductError(r, base, test, 1000));
+    assert.equal(ood.renormalize, false, 'LeanVec-OOD keeps reduced lengths by default');
+    // the inner-product error is a property of the maps: PCA's measured without the cosine renormalisation
+    const rawPca = fitReducer({ method: 'pca', dimension: d }, rowsOf(base, D), { metric: 'cosine', renormalize: false });
+    const errors = [rawPca, ood].map((r) => innerProductError(r, base, test, 1000));
     const recalls = [pca, ood].map((r) => recallWithRerank(r, 'cosine', base, test, truth, 10, counts));
     t.diagnostic(`relative inner-product error: PCA ${errors[0].toFixed(3)}, LeanVec-OOD ${errors[1].toFixed(3)}`);
     t.diagnostic(`recall@10 after re-ranking ${counts.join('/')} candidates: PCA ${recalls[0].map((r) => r.toFixed(3)).join('/')}, LeanVec-OOD ${recalls[1].map((r) => r.toFixed(3)).join('/')}`);
@@ -242,7 +270,7 @@ describe('LeanVec-OOD', () => {
     const queries = train.subarray(0, 1500 * D);
     // the training objective exactly: every training query against every fitted database row
     const objective = (r: Reducer) => innerProductError(r, fitSet.data, queries, 1500);
-    const id = fitReducer({ method: 'leanvec', dimension: 6 }, fitSet, { metric: 'cosine' });
+    const id = fitReducer({ method: 'leanvec', dimension: 6 }, fitSet, { metric: 'cosine', renormalize: false });
     const errors = [0, 3, 30].map((iterations) => objective(fitReducer({ method: 'leanvec-ood', dimension: 6 }, fitSet, { metric: 'cosine', trainQueries: rowsOf(queries, D), iterations })));
     assert.ok(errors[0] <= objective(id) * (1 + 1e-5), `eigen-search ${errors[0]} vs LeanVec-ID ${objective(id)}`);
     assert.ok(errors[1] <= errors[0] * (1 + 1e-5) && errors[2] <= errors[1] * (1 + 1e-5), `errors by iterations: ${errors.join(', ')}`);

@@ -8,8 +8,8 @@
  *   6       2      flags (0)
  *   8       1      method: 1 pca, 2 leanvec (ID), 3 leanvec-ood, 4 fft, 5 matryoshka
  *   9       1      metric: 1 l2, 2 dot, 3 cosine
- *   10      1      option: fft band (1 low, 2 energy); matryoshka renormalise (0 no, 1 yes); else 0
- *   11      1      reserved (0)
+ *   10      1      renormalise reduced vectors to unit length: 0 no, 1 yes (cosine only)
+ *   11      1      fft band: 1 low, 2 energy; 0 for the other methods
  *   12      4      input dimension D (1 .. 16384)
  *   16      4      reduced dimension d (1 .. D)
  *   20      4      sample rows the fit used
@@ -63,8 +63,8 @@ export function encodeReducer(parts: ReducerParts): Uint8Array {
   view.setUint16(6, 0, true);
   bytes[8] = METHODS.indexOf(parts.method) + 1;
   bytes[9] = METRICS.indexOf(parts.metric) + 1;
-  bytes[10] = parts.method === 'fft' ? (parts.band === 'low' ? 1 : 2) : parts.method === 'matryoshka' ? Number(parts.renormalize) : 0;
-  bytes[11] = 0;
+  bytes[10] = Number(parts.renormalize);
+  bytes[11] = parts.method === 'fft' ? (parts.band === 'low' ? 1 : 2) : 0;
   view.setUint32(12, D, true);
   view.setUint32(16, d, true);
   view.setUint32(20, parts.fit.sampleCount, true);
@@ -126,16 +126,16 @@ export function decodeReducerParts(bytes: Uint8Array, what: string): ReducerPart
   if (method === undefined) throw corrupted(what, 8, `unknown method ${bytes[8]}`);
   const metric = METRICS[bytes[9] - 1];
   if (metric === undefined) throw corrupted(what, 9, `unknown metric ${bytes[9]}`);
-  const option = bytes[10];
-  const optionValid = method === 'fft' ? option === 1 || option === 2 : method === 'matryoshka' ? option <= 1 : option === 0;
-  if (!optionValid) throw corrupted(what, 10, `option ${option} is not valid for ${method}`);
-  if (bytes[11] !== 0) throw corrupted(what, 11, 'reserved byte is not zero');
+  if (bytes[10] > 1) throw corrupted(what, 10, `renormalise flag ${bytes[10]} is not 0 or 1`);
+  const renormalize = bytes[10] === 1;
+  if (renormalize && metric !== 'cosine') throw corrupted(what, 10, 'renormalisation without cosine');
+  const band = bytes[11];
+  if (method === 'fft' ? band !== 1 && band !== 2 : band !== 0) throw corrupted(what, 11, `band ${band} is not valid for ${method}`);
   const D = view.getUint32(12, true);
   if (D < 1 || D > LIMITS.dimensionMax) throw corrupted(what, 12, `input dimension ${D} is out of range`);
   const d = view.getUint32(16, true);
   if (d < 1 || d > D) throw corrupted(what, 16, `reduced dimension ${d} is not in 1..${D}`);
   if (method === 'leanvec-ood' && metric === 'l2') throw corrupted(what, 9, 'leanvec-ood with metric l2');
-  if (option === 1 && method === 'matryoshka' && metric !== 'cosine') throw corrupted(what, 10, 'matryoshka renormalisation without cosine');
   const expected = HEADER_BYTES + bodyBytes(method, D, d);
   if (bytes.length !== expected) throw corrupted(what, Math.min(bytes.length, expected), `expected ${expected} bytes for ${method} ${D} -> ${d}, found ${bytes.length}`);
   const sampleCount = view.getUint32(20, true);
@@ -161,7 +161,7 @@ export function decodeReducerParts(bytes: Uint8Array, what: string): ReducerPart
     }
     return out;
   };
-  const common = { metric, inputDimension: D, dimension: d, fit: { sampleCount, queryCount, retained } };
+  const common = { metric, inputDimension: D, dimension: d, renormalize, fit: { sampleCount, queryCount, retained } };
   switch (method) {
     case 'pca': {
       const mean = f32s(D);
@@ -188,9 +188,9 @@ export function decodeReducerParts(bytes: Uint8Array, what: string): ReducerPart
         coefficients[i] = view.getUint32(at, true);
         if (coefficients[i] >= D || (i > 0 && coefficients[i] <= coefficients[i - 1])) throw corrupted(what, at, 'FFT coefficients must be ascending and below D');
       }
-      return { method, ...common, band: option === 1 ? 'low' : 'energy', coefficients };
+      return { method, ...common, band: band === 1 ? 'low' : 'energy', coefficients };
     }
     case 'matryoshka':
-      return { method, ...common, renormalize: option === 1 };
+      return { method, ...common };
   }
 }

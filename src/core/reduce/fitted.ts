@@ -16,6 +16,8 @@ interface Common {
   inputDimension: number;
   dimension: number;
   fit: FitReport;
+  /** Rescale reduced vectors to unit length (cosine only). */
+  renormalize: boolean;
 }
 
 /** Principal components of the mean-centred sample. */
@@ -61,7 +63,6 @@ export interface FftParts extends Common {
 
 export interface MatryoshkaParts extends Common {
   method: 'matryoshka';
-  renormalize: boolean;
 }
 
 export type ReducerParts = PcaParts | LeanVecParts | LeanVecOodParts | FftParts | MatryoshkaParts;
@@ -77,6 +78,7 @@ class LinearReducer implements Reducer {
   readonly dimension: number;
   readonly searchMetric;
   readonly asymmetric: boolean;
+  readonly renormalize: boolean;
   readonly fit: FitReport;
   private readonly queryMap: Float32Array;
   private readonly databaseMap: Float32Array;
@@ -89,6 +91,7 @@ class LinearReducer implements Reducer {
     this.inputDimension = parts.inputDimension;
     this.dimension = parts.dimension;
     this.searchMetric = SEARCH_METRIC[parts.metric];
+    this.renormalize = parts.renormalize;
     this.fit = parts.fit;
     switch (parts.method) {
       case 'pca':
@@ -132,6 +135,7 @@ class LinearReducer implements Reducer {
     const count = vectorCount(vectors, this.inputDimension);
     const result = outputFor(out, count * this.dimension);
     project(map, this.dimension, this.inputDimension, vectors, count, result);
+    if (this.parts.renormalize) toUnitRows(result, count, this.dimension);
     return result;
   }
 
@@ -156,10 +160,12 @@ class PrefixReducer implements Reducer {
   readonly dimension: number;
   readonly searchMetric;
   readonly asymmetric = false;
+  readonly renormalize: boolean;
   readonly fit: FitReport;
 
   constructor(private readonly parts: MatryoshkaParts) {
     this.metric = parts.metric;
+    this.renormalize = parts.renormalize;
     this.inputDimension = parts.inputDimension;
     this.dimension = parts.dimension;
     this.searchMetric = SEARCH_METRIC[parts.metric];
@@ -174,16 +180,9 @@ class PrefixReducer implements Reducer {
     for (let v = 0; v < count; v++) {
       const from = v * D;
       const to = v * d;
-      if (!this.parts.renormalize) {
-        result.set(vectors.subarray(from, from + d), to);
-        continue;
-      }
-      let norm = 0;
-      for (let i = 0; i < d; i++) norm += vectors[from + i] * vectors[from + i];
-      // A prefix of all zeros has no direction: it stays zero and scores 0 against everything.
-      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      for (let i = 0; i < d; i++) result[to + i] = vectors[from + i] * scale;
+      result.set(vectors.subarray(from, from + d), to);
     }
+    if (this.parts.renormalize) toUnitRows(result, count, d);
     return result;
   }
 
@@ -201,6 +200,18 @@ class PrefixReducer implements Reducer {
 
   encode(): Uint8Array {
     return encodeReducer(this.parts);
+  }
+}
+
+/** Rescales each of the `count` rows of length d to unit length; a row of zeros has no direction and stays zero. */
+function toUnitRows(rows: Float32Array, count: number, d: number): void {
+  for (let r = 0; r < count; r++) {
+    const at = r * d;
+    let norm = 0;
+    for (let i = 0; i < d; i++) norm += rows[at + i] * rows[at + i];
+    if (norm === 0) continue;
+    const scale = 1 / Math.sqrt(norm);
+    for (let i = 0; i < d; i++) rows[at + i] *= scale;
   }
 }
 

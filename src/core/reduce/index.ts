@@ -11,7 +11,7 @@
 import { Prng } from '../lib/prng.js';
 import { decodeReducerParts } from './codec.js';
 import { energyBand, lowBand, realDftBasis } from './fft.js';
-import { keptEnergy, prefixEnergy, type FftParts, reducerFromParts } from './fitted.js';
+import { keptEnergy, prefixEnergy, reducerFromParts } from './fitted.js';
 import { fitLeanVecOod } from './leanvec-ood.js';
 import type { Rows } from './linalg.js';
 import { fitLeanVecId, fitPca } from './pca.js';
@@ -35,24 +35,27 @@ export function fitReducer(config: ReduceConfig, sample: Rows, options: FitOptio
   const { metric } = options;
   const D = rows.dimension;
   const d = config.dimension;
+  // LeanVec-OOD keeps the directions the queries need, not where the database's energy lies: the length
+  // of a reduced database vector says little about the full one's, so rescaling by it misranks
+  // (docs/reduction.md). The other methods keep most of each vector's energy, and rescaling helps.
+  const renormalize = options.renormalize ?? (metric === 'cosine' && config.method !== 'leanvec-ood');
+  const common = { metric, inputDimension: D, dimension: d, renormalize };
   switch (config.method) {
     case 'pca':
-      return reducerFromParts(fitPca(rows, d, metric));
+      return reducerFromParts({ ...fitPca(rows, d, metric), renormalize });
     case 'leanvec':
-      return reducerFromParts(fitLeanVecId(rows, d, metric));
+      return reducerFromParts({ ...fitLeanVecId(rows, d, metric), renormalize });
     case 'leanvec-ood':
-      return reducerFromParts(fitLeanVecOod(rows, queries!, d, metric, options.iterations));
+      return reducerFromParts({ ...fitLeanVecOod(rows, queries!, d, metric, options.iterations), renormalize });
     case 'fft': {
       const band = options.band ?? 'low';
       const coefficients = band === 'low' ? lowBand(d) : energyBand(rows, d);
       const retained = rows.count > 0 ? keptEnergy(realDftBasis(D, coefficients), d, D, spread(rows, 4096), null) : Number.NaN;
-      const parts: FftParts = { method: 'fft', metric, inputDimension: D, dimension: d, fit: { sampleCount: rows.count, queryCount: 0, retained }, band, coefficients };
-      return reducerFromParts(parts);
+      return reducerFromParts({ method: 'fft', ...common, fit: { sampleCount: rows.count, queryCount: 0, retained }, band, coefficients });
     }
     case 'matryoshka': {
-      const renormalize = options.renormalize ?? metric === 'cosine';
       const retained = rows.count > 0 ? prefixEnergy(rows, d) : Number.NaN;
-      return reducerFromParts({ method: 'matryoshka', metric, inputDimension: D, dimension: d, fit: { sampleCount: rows.count, queryCount: 0, retained }, renormalize });
+      return reducerFromParts({ method: 'matryoshka', ...common, fit: { sampleCount: rows.count, queryCount: 0, retained } });
     }
   }
 }

@@ -118,7 +118,7 @@ function step(p: Problem, x: Float64Array, ux: Float64Array, k: Float64Array, cr
   }
 }
 
-export function fitLeanVecOod(sample: Rows, queries: Rows, d: number, metric: ReduceMetric, iterations = OOD_ITERATIONS_DEFAULT): LeanVecOodParts {
+export function fitLeanVecOod(sample: Rows, queries: Rows, d: number, metric: ReduceMetric, iterations = OOD_ITERATIONS_DEFAULT): Omit<LeanVecOodParts, 'renormalize'> {
   const D = sample.dimension;
   const kx = secondMoment(sample, null);
   const kq = secondMoment(queries, null);

@@ -20,7 +20,7 @@ function topRows(vectors: Float64Array, d: number, D: number): Float32Array {
   return Float32Array.from(vectors.subarray(0, d * D));
 }
 
-export function fitPca(sample: Rows, d: number, metric: ReduceMetric): PcaParts {
+export function fitPca(sample: Rows, d: number, metric: ReduceMetric): Omit<PcaParts, 'renormalize'> {
   const D = sample.dimension;
   const mean = meanOf(sample);
   const covariance = secondMoment(sample, mean);
@@ -41,7 +41,7 @@ export function fitPca(sample: Rows, d: number, metric: ReduceMetric): PcaParts 
   };
 }
 
-export function fitLeanVecId(sample: Rows, d: number, metric: ReduceMetric): LeanVecParts {
+export function fitLeanVecId(sample: Rows, d: number, metric: ReduceMetric): Omit<LeanVecParts, 'renormalize'> {
   const D = sample.dimension;
   const moment = secondMoment(sample, null);
   const totalMoment = trace(moment, D);

@@ -7,10 +7,10 @@
  * - Database vectors go through transformDatabase, queries through transformQuery. Only LeanVec-OOD
  *   (`asymmetric`) maps them differently; for every other method the two are the same map.
  * - Reduced vectors are searched with the kernel metric `searchMetric` ('l2' for l2 collections, 'dot'
- *   for dot and cosine). Reduced vectors of cosine collections are NOT unit length (except Matryoshka
- *   with renormalisation) and must not be renormalised: the reduced inner product approximates the full
- *   one, which is what ranks. A graph build that scores database rows against each other uses the
- *   database representation on both sides.
+ *   for dot and cosine). For cosine the reducer renormalises what it returns to unit length (`renormalize`:
+ *   the default except for LeanVec-OOD), so reduced cosine collections stay unit-vector collections and
+ *   the graphs' cosine rules apply unchanged; for dot and l2, lengths are part of the score and are kept. A graph
+ *   build that scores database rows against each other uses the database representation on both sides.
  * - Reduced scores only choose candidates; final scores come from the re-rank on full vectors.
  * - `retained(rows)` measures, on any rows, the same quantity the fit maximised (docs/reduction.md): the
  *   caller can compare it with `fit.retained` on fresh data to decide that the data drifted.
@@ -37,7 +37,13 @@ export interface FitOptions {
   trainQueries?: Rows;
   /** FFT: which coefficients to keep. 'low' (default): the lowest frequencies, as the FFT paper does; 'energy': the d with the most energy on the sample. */
   band?: 'low' | 'energy';
-  /** Matryoshka with cosine: renormalise prefixes to unit length (default true). Only valid for cosine. */
+  /**
+   * Cosine only: rescale every reduced vector to unit length (default true for cosine, except
+   * LeanVec-OOD; l2 and dot keep lengths, they are part of the score). docs/reduction.md shows what it
+   * buys: the reduced score becomes the cosine of the kept parts instead of their inner product, which
+   * ranks much better when the map keeps little of the energy, a little worse when it keeps nearly all,
+   * and badly for LeanVec-OOD, whose maps do not keep the database's energy.
+   */
   renormalize?: boolean;
   /** LeanVec-OOD: Frank-Wolfe iterations after the eigen-search (default 40; 0 = eigen-search only). */
   iterations?: number;
@@ -64,6 +70,8 @@ export interface Reducer {
   readonly searchMetric: KernelMetric;
   /** True when queries and database vectors are mapped differently (LeanVec-OOD). */
   readonly asymmetric: boolean;
+  /** True when reduced vectors come out unit length (cosine, except LeanVec-OOD, by default): a graph may treat them as cosine rows. */
+  readonly renormalize: boolean;
   readonly fit: FitReport;
   /**
    * Reduces one vector or many (rows concatenated: length k·D), returning k·d values; writes into `out`
@@ -144,11 +152,9 @@ export function checkReduceConfig(config: ReduceConfig, inputDimension: number, 
     throw invalid(`band applies to 'fft' only and is 'low' or 'energy'; got ${JSON.stringify(options.band)} for '${config.method}'.`, { field: 'band', received: options.band });
   }
   if (options.renormalize !== undefined) {
-    if (config.method !== 'matryoshka' || typeof options.renormalize !== 'boolean') {
-      throw invalid(`renormalize applies to 'matryoshka' only and is true or false.`, { field: 'renormalize', received: options.renormalize });
-    }
+    if (typeof options.renormalize !== 'boolean') throw invalid(`renormalize is true or false; got ${JSON.stringify(options.renormalize)}.`, { field: 'renormalize', received: options.renormalize });
     if (options.renormalize && options.metric !== 'cosine') {
-      throw invalid(`renormalize is for cosine collections: with '${options.metric}' the prefix's length is part of the score. Leave it unset.`, { field: 'renormalize', metric: options.metric });
+      throw invalid(`renormalize is for cosine collections: with '${options.metric}' a reduced vector's length is part of the score. Leave it unset.`, { field: 'renormalize', metric: options.metric });
     }
   }
   if (options.iterations !== undefined && (config.method !== 'leanvec-ood' || !Number.isInteger(options.iterations) || options.iterations < 0 || options.iterations > 10_000)) {

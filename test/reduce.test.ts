@@ -197,6 +197,37 @@ describe('metric semantics', () => {
   });
 });
 
+describe('the renormalisation choice (cosine)', () => {
+  it('a cosine fit keeps whichever of renormalised and raw reduced vectors ranks its sample better', () => {
+    const D = 128;
+    const { base, queries } = embeddingSet({ count: 8000, dimension: D, latent: 24, clusters: 50, noise: 0.3, normalize: true, seed: 8 }, 100);
+    const truth = exactTopK('cosine', base, queries, D, 10);
+    const sample = rowsOf(base, D);
+    const ood = outOfDistribution(64);
+    const oodTruth = exactTopK('cosine', ood.base, ood.test, 64, 10);
+    const cases = [
+      { name: 'PCA at d = 8 on clustered data', fit: (renormalize?: boolean) => fitReducer({ method: 'pca', dimension: 8 }, sample, { metric: 'cosine', renormalize }), base, queries, truth, D, expected: true },
+      { name: 'FFT at d = 32', fit: (renormalize?: boolean) => fitReducer({ method: 'fft', dimension: 32 }, sample, { metric: 'cosine', renormalize }), base, queries, truth, D, expected: true },
+      {
+        name: 'LeanVec-OOD on the planted out-of-distribution set',
+        fit: (renormalize?: boolean) => fitReducer({ method: 'leanvec-ood', dimension: 8 }, rowsOf(ood.base, 64), { metric: 'cosine', renormalize, trainQueries: rowsOf(ood.train, 64) }),
+        base: ood.base,
+        queries: ood.test,
+        truth: oodTruth,
+        D: 64,
+        expected: false,
+      },
+    ];
+    for (const c of cases) {
+      const chosen = c.fit();
+      assert.equal(chosen.renormalize, c.expected, c.name);
+      const [auto] = recallWithRerank(chosen, 'cosine', c.base, c.queries, c.truth, 10, [50]);
+      const [other] = recallWithRerank(c.fit(!c.expected), 'cosine', c.base, c.queries, c.truth, 10, [50]);
+      assert.ok(auto > other, `${c.name}: the chosen rule (${auto}) ranks test queries better than the other (${other})`);
+    }
+  });
+});
+
 /** Database and queries from different mixes of three 8-d subspaces (queries' main subspace is the database's second). */
 function outOfDistribution(D: number) {
   const rng = new Prng(7);
@@ -251,7 +282,7 @@ describe('LeanVec-OOD', () => {
     const pca = fitReducer({ method: 'pca', dimension: d }, rowsOf(base, D), { metric: 'cosine' });
     const ood = fitReducer({ method: 'leanvec-ood', dimension: d }, rowsOf(base, D), { metric: 'cosine', trainQueries: rowsOf(train, D) });
     assert.equal(ood.asymmetric, true);
-    assert.equal(ood.renormalize, false, 'LeanVec-OOD keeps reduced lengths by default');
+    assert.equal(ood.renormalize, false, 'the fit measured that raw inner products rank this set better');
     // the inner-product error is a property of the maps: PCA's measured without the cosine renormalisation
     const rawPca = fitReducer({ method: 'pca', dimension: d }, rowsOf(base, D), { metric: 'cosine', renormalize: false });
     const errors = [rawPca, ood].map((r) => innerProductError(r, base, test, 1000));

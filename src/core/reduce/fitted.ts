@@ -4,6 +4,7 @@
  * one implementation serves all: the parameters are rounded to float32 once, at fit, and a reducer fitted
  * in memory transforms exactly as one decoded from its bytes.
  */
+import type { KernelMetric } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
 import { orthonormalizeRows, type Rows } from './linalg.js';
 import { project } from './project.js';
@@ -67,6 +68,13 @@ export interface MatryoshkaParts extends Common {
 
 export type ReducerParts = PcaParts | LeanVecParts | LeanVecOodParts | FftParts | MatryoshkaParts;
 
+/** A method's fitted map before the renormalisation choice (each member of ReducerParts without it). */
+export type FittedMap = ReducerParts extends infer P ? (P extends ReducerParts ? Omit<P, 'renormalize'> : never) : never;
+
+export function withRenormalize(map: FittedMap, renormalize: boolean): ReducerParts {
+  return { ...map, renormalize } as ReducerParts;
+}
+
 export function reducerFromParts(parts: ReducerParts): Reducer {
   return parts.method === 'matryoshka' ? new PrefixReducer(parts) : new LinearReducer(parts);
 }
@@ -76,7 +84,7 @@ class LinearReducer implements Reducer {
   readonly metric: ReduceMetric;
   readonly inputDimension: number;
   readonly dimension: number;
-  readonly searchMetric;
+  readonly searchMetric: KernelMetric;
   readonly asymmetric: boolean;
   readonly renormalize: boolean;
   readonly fit: FitReport;
@@ -158,7 +166,7 @@ class PrefixReducer implements Reducer {
   readonly metric: ReduceMetric;
   readonly inputDimension: number;
   readonly dimension: number;
-  readonly searchMetric;
+  readonly searchMetric: KernelMetric;
   readonly asymmetric = false;
   readonly renormalize: boolean;
   readonly fit: FitReport;

@@ -11,7 +11,8 @@
 import { Prng } from '../lib/prng.js';
 import { decodeReducerParts } from './codec.js';
 import { energyBand, lowBand, realDftBasis } from './fft.js';
-import { keptEnergy, prefixEnergy, reducerFromParts } from './fitted.js';
+import { type FittedMap, keptEnergy, prefixEnergy, reducerFromParts, withRenormalize } from './fitted.js';
+import { renormalizationTrial, spreadRows } from './renormalize.js';
 import { fitLeanVecOod } from './leanvec-ood.js';
 import type { Rows } from './linalg.js';
 import { fitLeanVecId, fitPca } from './pca.js';
@@ -23,6 +24,9 @@ export type { FitOptions, FitReport, ReduceConfig, ReduceMethod, ReduceMetric, R
 export { minimumSample, REDUCE_METHODS } from './reducer.js';
 export { REDUCER_FORMAT_VERSION } from './codec.js';
 
+/** Below this many sample rows the renormalisation trial would measure noise. */
+const RENORMALIZATION_TRIAL_ROWS = 1000;
+
 /**
  * Fits `config` ({ method, dimension d }) to `sample` (rows of the collection's D-dimensional vectors).
  * Throws INVALID_ARGUMENT for a bad config or too small a sample (minimumSample() says how many rows are
@@ -33,29 +37,39 @@ export function fitReducer(config: ReduceConfig, sample: Rows, options: FitOptio
   checkReduceConfig(config, sample.dimension, options);
   const { rows, queries } = checkSample(config, sample, options, sample.dimension);
   const { metric } = options;
+  const parts = fitParts(config, rows, queries, options);
+  if (metric !== 'cosine') return reducerFromParts(withRenormalize(parts, false));
+  if (options.renormalize !== undefined) return reducerFromParts(withRenormalize(parts, options.renormalize));
+  // Cosine, left to the fit: measure both rules on the sample (renormalize.ts). Without a sample to
+  // measure on (FFT's low band and Matryoshka need none) renormalise, as MRL models are used and as
+  // measured best on most data.
+  if (rows.count < RENORMALIZATION_TRIAL_ROWS) return reducerFromParts(withRenormalize(parts, true));
+  const trial = renormalizationTrial(reducerFromParts(withRenormalize(parts, false)), rows, queries ?? null);
+  return reducerFromParts(withRenormalize(parts, trial.renormalized > trial.raw));
+}
+
+/** The fitted map of each method, before the renormalisation choice. */
+function fitParts(config: ReduceConfig, rows: Rows, queries: Rows | undefined, options: FitOptions): FittedMap {
+  const { metric } = options;
   const D = rows.dimension;
   const d = config.dimension;
-  // LeanVec-OOD keeps the directions the queries need, not where the database's energy lies: the length
-  // of a reduced database vector says little about the full one's, so rescaling by it misranks
-  // (docs/reduction.md). The other methods keep most of each vector's energy, and rescaling helps.
-  const renormalize = options.renormalize ?? (metric === 'cosine' && config.method !== 'leanvec-ood');
-  const common = { metric, inputDimension: D, dimension: d, renormalize };
+  const common = { metric, inputDimension: D, dimension: d };
   switch (config.method) {
     case 'pca':
-      return reducerFromParts({ ...fitPca(rows, d, metric), renormalize });
+      return fitPca(rows, d, metric);
     case 'leanvec':
-      return reducerFromParts({ ...fitLeanVecId(rows, d, metric), renormalize });
+      return fitLeanVecId(rows, d, metric);
     case 'leanvec-ood':
-      return reducerFromParts({ ...fitLeanVecOod(rows, queries!, d, metric, options.iterations), renormalize });
+      return fitLeanVecOod(rows, queries!, d, metric, options.iterations);
     case 'fft': {
       const band = options.band ?? 'low';
       const coefficients = band === 'low' ? lowBand(d) : energyBand(rows, d);
-      const retained = rows.count > 0 ? keptEnergy(realDftBasis(D, coefficients), d, D, spread(rows, 4096), null) : Number.NaN;
-      return reducerFromParts({ method: 'fft', ...common, fit: { sampleCount: rows.count, queryCount: 0, retained }, band, coefficients });
+      const retained = rows.count > 0 ? keptEnergy(realDftBasis(D, coefficients), d, D, spreadRows(rows, 4096).rows, null) : Number.NaN;
+      return { method: 'fft', ...common, fit: { sampleCount: rows.count, queryCount: 0, retained }, band, coefficients };
     }
     case 'matryoshka': {
       const retained = rows.count > 0 ? prefixEnergy(rows, d) : Number.NaN;
-      return reducerFromParts({ method: 'matryoshka', ...common, fit: { sampleCount: rows.count, queryCount: 0, retained } });
+      return { method: 'matryoshka', ...common, fit: { sampleCount: rows.count, queryCount: 0, retained } };
     }
   }
 }
@@ -63,18 +77,6 @@ export function fitReducer(config: ReduceConfig, sample: Rows, options: FitOptio
 /** A reducer from encode() bytes; CORRUPTED (naming `what`) for damaged bytes, UNSUPPORTED for a newer format. */
 export function decodeReducer(bytes: Uint8Array, what: string): Reducer {
   return reducerFromParts(decodeReducerParts(bytes, what));
-}
-
-/** At most `max` rows of `rows`, spread evenly (all of them when there are fewer). */
-function spread(rows: Rows, max: number): Rows {
-  if (rows.count <= max) return rows;
-  const D = rows.dimension;
-  const data = new Float32Array(max * D);
-  for (let r = 0; r < max; r++) {
-    const from = Math.floor((r * rows.count) / max) * D;
-    data.set(rows.data.subarray(from, from + D), r * D);
-  }
-  return { data, count: max, dimension: D };
 }
 
 /**

@@ -7,9 +7,9 @@
  * - Database vectors go through transformDatabase, queries through transformQuery. Only LeanVec-OOD
  *   (`asymmetric`) maps them differently; for every other method the two are the same map.
  * - Reduced vectors are searched with the kernel metric `searchMetric` ('l2' for l2 collections, 'dot'
- *   for dot and cosine). For cosine the reducer renormalises what it returns to unit length (`renormalize`:
- *   the default except for LeanVec-OOD), so reduced cosine collections stay unit-vector collections and
- *   the graphs' cosine rules apply unchanged; for dot and l2, lengths are part of the score and are kept. A graph
+ *   for dot and cosine). For cosine the reducer may renormalise what it returns to unit length (`renormalize`,
+ *   chosen at fit by measurement); then reduced cosine collections stay unit-vector collections and the
+ *   graphs' cosine rules apply unchanged. For dot and l2, lengths are part of the score and are kept. A graph
  *   build that scores database rows against each other uses the database representation on both sides.
  * - Reduced scores only choose candidates; final scores come from the re-rank on full vectors.
  * - `retained(rows)` measures, on any rows, the same quantity the fit maximised (docs/reduction.md): the
@@ -38,11 +38,10 @@ export interface FitOptions {
   /** FFT: which coefficients to keep. 'low' (default): the lowest frequencies, as the FFT paper does; 'energy': the d with the most energy on the sample. */
   band?: 'low' | 'energy';
   /**
-   * Cosine only: rescale every reduced vector to unit length (default true for cosine, except
-   * LeanVec-OOD; l2 and dot keep lengths, they are part of the score). docs/reduction.md shows what it
-   * buys: the reduced score becomes the cosine of the kept parts instead of their inner product, which
-   * ranks much better when the map keeps little of the energy, a little worse when it keeps nearly all,
-   * and badly for LeanVec-OOD, whose maps do not keep the database's energy.
+   * Cosine only: rescale every reduced vector to unit length, so the reduced score is the cosine of the
+   * kept parts instead of their inner product. Unset (the default), a cosine fit measures both on its
+   * sample and keeps the better (renormalize.ts; without a sample of 1,000 rows it renormalises); l2 and
+   * dot never renormalise (lengths are part of the score) and refuse `true`.
    */
   renormalize?: boolean;
   /** LeanVec-OOD: Frank-Wolfe iterations after the eigen-search (default 40; 0 = eigen-search only). */
@@ -70,7 +69,7 @@ export interface Reducer {
   readonly searchMetric: KernelMetric;
   /** True when queries and database vectors are mapped differently (LeanVec-OOD). */
   readonly asymmetric: boolean;
-  /** True when reduced vectors come out unit length (cosine, except LeanVec-OOD, by default): a graph may treat them as cosine rows. */
+  /** True when reduced vectors come out unit length (cosine only): a graph may treat them as cosine rows. */
   readonly renormalize: boolean;
   readonly fit: FitReport;
   /**

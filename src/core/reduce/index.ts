@@ -35,7 +35,7 @@ const RENORMALIZATION_TRIAL_ROWS = 1000;
  */
 export function fitReducer(config: ReduceConfig, sample: Rows, options: FitOptions): Reducer {
   checkReduceConfig(config, sample.dimension, options);
-  const { rows, queries } = checkSample(config, sample, options, sample.dimension);
+  const { rows, queries } = checkSample(config, sample, options);
   const { metric } = options;
   const parts = fitParts(config, rows, queries, options);
   if (metric !== 'cosine') return reducerFromParts(withRenormalize(parts, false));

@@ -166,9 +166,9 @@ export function checkReduceConfig(config: ReduceConfig, inputDimension: number, 
  * cosine, rows that are not unit length are normalised (a copy; stored rows already are, training queries
  * may not be), so the fit sees what the search will.
  */
-export function checkSample(config: ReduceConfig, sample: Rows, options: FitOptions, inputDimension: number): { rows: Rows; queries?: Rows } {
+export function checkSample(config: ReduceConfig, sample: Rows, options: FitOptions): { rows: Rows; queries?: Rows } {
   const need = minimumSample(config, options);
-  const rows = checkRows(sample, inputDimension, options.metric, 'sample');
+  const rows = checkRows(sample, sample.dimension, options.metric, 'sample');
   if (rows.count < need.rows) {
     throw invalid(`Fitting '${config.method}' to ${config.dimension} dimensions needs at least ${need.rows} sample vectors; got ${rows.count}. Fit later, when the collection holds more (10·d or more fits well).`, {
       field: 'sample',
@@ -177,7 +177,7 @@ export function checkSample(config: ReduceConfig, sample: Rows, options: FitOpti
     });
   }
   if (options.trainQueries === undefined) return { rows };
-  const queries = checkRows(options.trainQueries, inputDimension, options.metric, 'trainQueries');
+  const queries = checkRows(options.trainQueries, sample.dimension, options.metric, 'trainQueries');
   if (queries.count < need.queries) {
     throw invalid(`LeanVec-OOD to ${config.dimension} dimensions needs at least ${need.queries} training queries; got ${queries.count}. A few thousand give a good fit.`, {
       field: 'trainQueries',

@@ -66,6 +66,18 @@ describe('PCA and LeanVec-ID', () => {
     }
   });
 
+  it('at embedding scale (D = 768, 20,000 rows, d = 64): the planted subspace, and LeanVec-OOD on it (QUIVER_LONG)', { skip: process.env.QUIVER_LONG !== '1' }, () => {
+    const D = 768;
+    const all = planted(22_000, D, 64, 768, 0.5);
+    const rows = rowsOf(all.rows.data.subarray(0, 20_000 * D), D);
+    const queries = rowsOf(all.rows.data.subarray(20_000 * D), D);
+    const pca = fitReducer({ method: 'pca', dimension: 64 }, rows, { metric: 'l2' });
+    for (const c of principalCosines(mapOf(pca), 64, all.subspace, 64, D)) assert.ok(c > 1 - 1e-6, `principal angle ~ 0 (cos ${c})`);
+    // with the offset, the data's inner products live in the planted subspace plus the mean direction
+    const ood = fitReducer({ method: 'leanvec-ood', dimension: 65 }, rows, { metric: 'dot', trainQueries: queries, iterations: 5 });
+    assert.ok(ood.fit.retained > 0.99, `LeanVec-OOD keeps the data's energy (${ood.fit.retained})`);
+  });
+
   it('PCA components are orthonormal and ordered by variance; LeanVec-ID spends a direction on the mean', () => {
     const { rows, subspace } = planted(3000, 48, 5, 4, 2);
     const pca = fitReducer({ method: 'pca', dimension: 5 }, rows, { metric: 'dot' });

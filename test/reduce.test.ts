@@ -210,7 +210,7 @@ describe('metric semantics', () => {
 });
 
 describe('the renormalisation choice (cosine)', () => {
-  it('a cosine fit keeps whichever of renormalised and raw reduced vectors ranks its sample better', () => {
+  it('cosine reducers renormalise; LeanVec-OOD keeps whichever rule ranks its training queries better; the choice ranks test queries better', () => {
     const D = 128;
     const { base, queries } = embeddingSet({ count: 8000, dimension: D, latent: 24, clusters: 50, noise: 0.3, normalize: true, seed: 8 }, 100);
     const truth = exactTopK('cosine', base, queries, D, 10);
@@ -294,7 +294,7 @@ describe('LeanVec-OOD', () => {
     const pca = fitReducer({ method: 'pca', dimension: d }, rowsOf(base, D), { metric: 'cosine' });
     const ood = fitReducer({ method: 'leanvec-ood', dimension: d }, rowsOf(base, D), { metric: 'cosine', trainQueries: rowsOf(train, D) });
     assert.equal(ood.asymmetric, true);
-    assert.equal(ood.renormalize, false, 'the fit measured that raw inner products rank this set better');
+    assert.equal(ood.renormalize, false, 'the fit measured that raw inner products rank these queries better');
     // the inner-product error is a property of the maps: PCA's measured without the cosine renormalisation
     const rawPca = fitReducer({ method: 'pca', dimension: d }, rowsOf(base, D), { metric: 'cosine', renormalize: false });
     const errors = [rawPca, ood].map((r) => innerProductError(r, base, test, 1000));

@@ -40,11 +40,12 @@ export function fitReducer(config: ReduceConfig, sample: Rows, options: FitOptio
   const parts = fitParts(config, rows, queries, options);
   if (metric !== 'cosine') return reducerFromParts(withRenormalize(parts, false));
   if (options.renormalize !== undefined) return reducerFromParts(withRenormalize(parts, options.renormalize));
-  // Cosine, left to the fit: measure both rules on the sample (renormalize.ts). Without a sample to
-  // measure on (FFT's low band and Matryoshka need none) renormalise, as MRL models are used and as
-  // measured best on most data.
-  if (rows.count < RENORMALIZATION_TRIAL_ROWS) return reducerFromParts(withRenormalize(parts, true));
-  const trial = renormalizationTrial(reducerFromParts(withRenormalize(parts, false)), rows, queries ?? null);
+  // Cosine, left to the fit (renormalize.ts has the measurements). The maps of PCA, LeanVec-ID, FFT and
+  // Matryoshka keep each vector's strongest directions: renormalise. LeanVec-OOD's may keep directions
+  // that carry little of a database vector's length, where renormalising misranks badly: try both on the
+  // training queries and keep the better (without 1,000 sample rows to try on, renormalise).
+  if (config.method !== 'leanvec-ood' || rows.count < RENORMALIZATION_TRIAL_ROWS) return reducerFromParts(withRenormalize(parts, true));
+  const trial = renormalizationTrial(reducerFromParts(withRenormalize(parts, false)), rows, queries!);
   return reducerFromParts(withRenormalize(parts, trial.renormalized > trial.raw));
 }
 

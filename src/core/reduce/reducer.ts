@@ -7,9 +7,9 @@
  * - Database vectors go through transformDatabase, queries through transformQuery. Only LeanVec-OOD
  *   (`asymmetric`) maps them differently; for every other method the two are the same map.
  * - Reduced vectors are searched with the kernel metric `searchMetric` ('l2' for l2 collections, 'dot'
- *   for dot and cosine). For cosine the reducer may renormalise what it returns to unit length (`renormalize`,
- *   chosen at fit by measurement); then reduced cosine collections stay unit-vector collections and the
- *   graphs' cosine rules apply unchanged. For dot and l2, lengths are part of the score and are kept. A graph
+ *   for dot and cosine). For cosine the reducer usually renormalises what it returns to unit length
+ *   (`renormalize`); then reduced cosine collections stay unit-vector collections and the graphs' cosine
+ *   rules apply unchanged. For dot and l2, lengths are part of the score and are kept. A graph
  *   build that scores database rows against each other uses the database representation on both sides.
  * - Reduced scores only choose candidates; final scores come from the re-rank on full vectors.
  * - `retained(rows)` measures, on any rows, the same quantity the fit maximised (docs/reduction.md): the
@@ -39,9 +39,9 @@ export interface FitOptions {
   band?: 'low' | 'energy';
   /**
    * Cosine only: rescale every reduced vector to unit length, so the reduced score is the cosine of the
-   * kept parts instead of their inner product. Unset (the default), a cosine fit measures both on its
-   * sample and keeps the better (renormalize.ts; without a sample of 1,000 rows it renormalises); l2 and
-   * dot never renormalise (lengths are part of the score) and refuse `true`.
+   * kept parts instead of their inner product. Unset (the default), cosine reducers renormalise, except
+   * LeanVec-OOD, which measures both on its training queries and keeps the better (renormalize.ts has the
+   * measurements); l2 and dot never renormalise (lengths are part of the score) and refuse `true`.
    */
   renormalize?: boolean;
   /** LeanVec-OOD: Frank-Wolfe iterations after the eigen-search (default 40; 0 = eigen-search only). */

@@ -1,17 +1,25 @@
 /**
- * Whether a cosine reducer should return unit-length reduced vectors, decided at fit by measuring.
+ * Whether a cosine reducer should return unit-length reduced vectors.
  *
- * Renormalising makes the reduced score the cosine of the kept parts instead of their inner product.
- * That ranks far better when each vector's dropped part resembles its kept part (a neighbour close in
- * the kept directions is close in the dropped ones too): measured on GloVe-100 at d = 25, recall@10 after
- * re-ranking 100 candidates went from 0.38 to 0.49 (PCA), on synth-768 at d = 24 from 0.75 to 0.99. It
- * ranks worse when the map keeps directions that carry little of a vector's length, as LeanVec-OOD's
- * maps may (on the planted out-of-distribution test set: 0.93 to 0.43 after 50 candidates). Neither rule
- * wins everywhere, so the fit tries both on its own data: probe queries (the training queries for
- * LeanVec-OOD, sample rows otherwise, each excluded from its own answers) against a pool of sample rows,
- * counting how many of each probe's exact 10 nearest neighbours are among the reduced top 50.
+ * Renormalising makes the reduced score the cosine of the kept parts instead of their inner product. It
+ * ranks far better when the map keeps each vector's strongest directions and a neighbour close in them
+ * is close in the dropped ones too — measured on GloVe-100 at d = 25, recall@10 after re-ranking 100
+ * candidates went from 0.38 to 0.49 (PCA); on synth-768 at d = 24 from 0.75 to 0.99 — so PCA, LeanVec-ID,
+ * FFT and Matryoshka always renormalise for cosine. LeanVec-OOD's maps may keep directions that carry
+ * little of a database vector's length: on the planted out-of-distribution test set renormalising cut
+ * recall after 50 candidates from 0.93 to 0.43, while on GloVe and synth-768's out-of-distribution
+ * queries it helped as much as for PCA. So LeanVec-OOD tries both at fit: its training queries against a
+ * pool of sample rows, counting how many of each query's exact 10 nearest neighbours are among the
+ * reduced top 50, and keeps the better rule.
  *
- * Cost: PROBES · POOL · (D + 2d) multiply-adds, plus reducing the pool (about 4 s at D = 768, d = 192).
+ * Why not try both for every method: a pool of 10,000 sample rows is much sparser than the collection,
+ * and the trial then prefers raw inner products where the whole collection prefers renormalised ones
+ * (GloVe-100, PCA at d = 13: the trial counted 798 raw against 762 renormalised hits; on the 331k-word
+ * collection renormalised vectors reached 0.456 recall@10 after 500 candidates, raw ones 0.329). The
+ * planted set's difference is large enough to survive that bias.
+ *
+ * Cost: queries · pool · (D + 2d) multiply-adds for 200 queries and a 10,000-row pool, plus reducing
+ * the pool (a few seconds at D = 768, d = 192).
  */
 import { TopK } from '../lib/topk.js';
 import type { Rows } from './linalg.js';
@@ -53,7 +61,11 @@ function unitRows(rows: Float32Array, d: number): Float32Array {
   return out;
 }
 
-/** Probe-set hits of raw and renormalised reduced search; `raw` must be fitted with renormalize false. */
+/**
+ * Hits of raw and renormalised reduced search for probe queries against a pool of sample rows; `raw` must
+ * be fitted with renormalize false. Without `queries`, pool rows are the probes, each left out of its
+ * own answers (kept for measurements: the fit uses it for LeanVec-OOD only, see above).
+ */
 export function renormalizationTrial(raw: Reducer, sample: Rows, queries: Rows | null): { raw: number; renormalized: number; probes: number } {
   const D = raw.inputDimension;
   const d = raw.dimension;

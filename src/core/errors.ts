@@ -44,6 +44,11 @@ export const ERROR_CODES = {
   CURSOR_NOT_FOUND: 'not_found',
   BACKUP_EXISTS: 'conflict',
   UNAVAILABLE: 'unavailable',
+  // Embedding providers (src/embed)
+  EMBEDDING_FAILED: 'unavailable',
+  EMBEDDING_RATE_LIMITED: 'unavailable',
+  EMBEDDING_PROVIDER_MISSING: 'unsupported',
+  MODEL_NOT_FOUND: 'not_found',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

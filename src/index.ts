@@ -38,3 +38,21 @@ export { LIMITS } from './core/lib/limits.js';
 export type { StorageAdapter, AppendFile } from './storage/adapter.js';
 export { MemoryStorage } from './storage/memory.js';
 export { NodeFsStorage } from './storage/node-fs.js';
+export {
+  createEmbeddingFunction,
+  checkEmbeddingConfig,
+  builtinEmbedding,
+  transformersEmbedding,
+  openaiEmbedding,
+  chunkText,
+  chunkDocuments,
+  chunkKey,
+  parseChunkKey,
+  type EmbeddingConfig,
+  type EmbeddingFunction,
+  type EmbedOptions,
+  type EmbeddingProgress,
+  type Chunk,
+  type ChunkOptions,
+  type ChunkRecord,
+} from './embed/index.js';

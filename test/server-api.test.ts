@@ -363,7 +363,7 @@ describe('the HTTP API', () => {
       assert.match(docs.text, /swagger/i);
       assertError(await t.fetchRaw('GET', '/docs', { key: null }), 401, 'UNAUTHORIZED');
 
-      assertError(await t.call('POST', '/v1/embeddings', { body: { input: 'hello', model: 'x' } }), 501, 'UNSUPPORTED', /embedder/);
+      assertError(await t.call('POST', '/v1/embeddings', { body: { input: 'hello', model: 'x' } }), 404, 'MODEL_NOT_FOUND', /builtin:use-lite/);
       assertError(await t.call('POST', '/v1/embeddings', { body: { input: 5 } }), 400, 'INVALID_ARGUMENT');
       assertError(await t.fetchRaw('GET', '/v2/anything'), 404, 'NOT_FOUND', /No route/);
       assertError(await t.fetchRaw('GET', '/v1/collections/q/query'), 404, 'NOT_FOUND');

@@ -104,7 +104,13 @@ describe('server configuration', () => {
     rejects(() => loadConfig({ env: { QUIVER_API_KEYS: 'k1:superuser' } }), 'INVALID_ARGUMENT', /superuser/);
     rejects(() => loadConfig({ env: { QUIVER_API_KEYS: 'k1' } }), 'INVALID_ARGUMENT', /no role/);
     rejects(() => loadConfig({ env: { QUIVER_API_KEYS: 'k1:admin,k1:read-only' } }), 'INVALID_ARGUMENT', /twice/);
-    rejects(() => loadConfig({ env: { QUIVER_EMBEDDING: 'builtin' } }), 'UNSUPPORTED', /embedd/);
+    rejects(() => loadConfig({ env: { QUIVER_EMBEDDING: 'gpt' } }), 'INVALID_ARGUMENT', /embedding/);
+    rejects(() => loadConfig({ env: { QUIVER_EMBEDDING: '{"provider":"openai","baseURL":"http://x","model":"m","apiKey":"sk-1"}' } }), 'INVALID_ARGUMENT', /apiKeyEnv/);
+    assert.equal(loadConfig({ env: {} }).embedding, 'builtin');
+    assert.equal(loadConfig({ env: { QUIVER_EMBEDDING: 'none' } }).embedding, null);
+    assert.equal(loadConfig({ env: { QUIVER_EMBEDDING: 'false' } }).embedding, null);
+    assert.deepEqual(loadConfig({ env: { QUIVER_EMBEDDING: '{"provider":"transformers","model":"m","localPath":"./models/m"}' } }).embedding, { provider: 'transformers', model: 'm', localPath: './models/m' });
+    assert.deepEqual(loadConfig({ env: { QUIVER_LIMITS_EMBEDDING_INPUTS_MAX: '16' } }).limits.embeddingInputsMax, 16);
     rejects(() => loadConfig({ env: { QUIVER_CLUSTER_NATS: 'nats://x' } }), 'UNSUPPORTED', /cluster/i);
     assert.deepEqual(parseApiKeys(' a:admin , ,b:read-only '), [{ key: 'a', role: 'admin' }, { key: 'b', role: 'read-only' }]);
   });

@@ -19,10 +19,12 @@ import { LIMIT_KEYWORD, NAMED_SCHEMAS } from '../protocol/schemas.js';
 import { KeyRing, type Principal } from './auth.js';
 import type { ServerConfig } from './config.js';
 import type { App, ServerContext } from './context.js';
+import { ServerEmbedder } from './embedder.js';
 import { sendError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { PACKAGE_VERSION, bundledConsoleDir } from './package-info.js';
 import { collectionRoutes } from './routes/collections.js';
+import { embeddingRoutes } from './routes/embeddings.js';
 import { systemRoutes } from './routes/system.js';
 import { ScanCursors } from './scan-cursors.js';
 
@@ -70,8 +72,10 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
     config,
     cursors: new ScanCursors(config.limits.scanCursorsMax, config.limits.scanCursorIdleMs),
     metrics: new ServerMetrics(),
+    embedder: new ServerEmbedder(config.embedding),
     closing: false,
   };
+  app.addHook('onClose', () => context.embedder.close());
 
   // Responses are plain JSON.stringify: a response schema documents the body (and the tests check every
   // response against it) but never silently drops a field the engine returns.
@@ -174,6 +178,7 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
 
   systemRoutes(app, context);
   collectionRoutes(app, context);
+  embeddingRoutes(app, context);
 
   // The documentation page: public assets would be harmless, but api.md keeps everything but health and
   // the console behind a key, so it needs a read key like /openapi.json.

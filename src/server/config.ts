@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Static, type TObject, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { type EmbeddingConfig, checkEmbeddingConfig } from '../index.js';
 import { QuiverError } from '../protocol/errors.js';
 
 export const ROLES = ['admin', 'read-write', 'read-only'] as const;
@@ -23,6 +24,8 @@ const LimitsSchema = Type.Partial(Type.Object(
     requestsPerMinute: Type.Integer({ minimum: 0, description: 'Requests per minute per API key (or per client address without keys); 0 turns the limit off.' }),
     scanCursorsMax: Type.Integer({ minimum: 1, description: 'Open scan cursors at once (429 LIMIT_EXCEEDED beyond).' }),
     scanCursorIdleMs: Type.Integer({ minimum: 1000, description: 'A scan cursor unused this long is closed.' }),
+    embeddingInputsMax: Type.Integer({ minimum: 1, description: 'Texts in one POST /v1/embeddings request (413 LIMIT_EXCEEDED beyond).' }),
+    embeddingInputBytesMax: Type.Integer({ minimum: 1, description: 'UTF-8 bytes of one text in POST /v1/embeddings (413 LIMIT_EXCEEDED beyond).' }),
   },
   { additionalProperties: false },
 ));
@@ -41,7 +44,7 @@ export const ServerConfigSchema = Type.Object(
     trustProxy: Type.Union([Type.Boolean(), Type.String()], { description: 'Trust X-Forwarded-* from a reverse proxy (true, or its addresses).' }),
     consoleDir: Type.String({ description: 'Static files served at / (the web console); default: the package\'s built console/dist if present; "" for none.' }),
     shutdownTimeoutMs: Type.Integer({ minimum: 0, description: 'How long a graceful shutdown waits for requests in flight.' }),
-    embedding: Type.Unknown({ description: "The server's default embedder (embeddings issue)." }),
+    embedding: Type.Unknown({ description: 'The embedder behind POST /v1/embeddings: "builtin" (default), an EmbeddingConfig object, or "none".' }),
     smtp: Type.Partial(Type.Object({ url: Type.String(), from: Type.String() }, { additionalProperties: false })),
     cluster: Type.Object({ nats: Type.String() }, { additionalProperties: false }),
   },
@@ -65,6 +68,8 @@ export interface ServerConfig {
   /** undefined: the package's built console if present; '': none. */
   consoleDir: string | undefined;
   shutdownTimeoutMs: number;
+  /** The embedder behind POST /v1/embeddings; null: none ("none" or false in the configuration). */
+  embedding: EmbeddingConfig | null;
   smtp?: { url?: string; from?: string };
 }
 
@@ -73,6 +78,8 @@ export const DEFAULT_LIMITS: ServerConfig['limits'] = {
   requestsPerMinute: 0,
   scanCursorsMax: 1000,
   scanCursorIdleMs: 60_000,
+  embeddingInputsMax: 2048,
+  embeddingInputBytesMax: 64 * 1024,
 };
 
 export const DEFAULT_PORT = 6333;
@@ -107,9 +114,6 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
       else merged[field] = resolved;
     }
   }
-  if (merged.embedding !== undefined) {
-    throw new QuiverError('UNSUPPORTED', 'The server\'s default embedder ("embedding") is not available in this version of Quiver; remove it and send vectors.', { field: 'embedding' });
-  }
   if (merged.cluster !== undefined) {
     throw new QuiverError('UNSUPPORTED', 'Clustering ("cluster") is not available in this version of Quiver; run a single node.', { field: 'cluster' });
   }
@@ -129,6 +133,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     trustProxy: (merged.trustProxy as boolean | string | undefined) ?? false,
     consoleDir: merged.consoleDir as string | undefined,
     shutdownTimeoutMs: (merged.shutdownTimeoutMs as number | undefined) ?? 30_000,
+    embedding: parseEmbedding(merged.embedding),
     ...(merged.smtp !== undefined ? { smtp: merged.smtp as ServerConfig['smtp'] } : {}),
   };
 }
@@ -157,6 +162,18 @@ export function parseApiKeys(value: string | { key: string; role: Role }[] | und
     seen.add(key);
   }
   return entries;
+}
+
+/** The `embedding` setting: default the built-in model; "none" or false for no embedder. */
+function parseEmbedding(value: unknown): EmbeddingConfig | null {
+  if (value === undefined) return 'builtin';
+  if (value === 'none' || value === false) return null;
+  try {
+    return checkEmbeddingConfig(value);
+  } catch (error) {
+    const message = error instanceof QuiverError ? error.message : String(error);
+    throw new QuiverError('INVALID_ARGUMENT', `Configuration field embedding: ${message} Or "none" for no embedder.`, { field: 'embedding' });
+  }
 }
 
 function parseCors(value: boolean | string | string[] | undefined): boolean | string[] {

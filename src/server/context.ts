@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Quiver } from '../index.js';
 import type { Access } from './auth.js';
 import type { ServerConfig } from './config.js';
+import type { ServerEmbedder } from './embedder.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ScanCursors } from './scan-cursors.js';
 
@@ -14,6 +15,8 @@ export interface ServerContext {
   config: ServerConfig;
   cursors: ScanCursors;
   metrics: ServerMetrics;
+  /** POST /v1/embeddings's model, loaded on first use. */
+  embedder: ServerEmbedder;
   /** True once shutdown has begun: new requests get 503 UNAVAILABLE. */
   closing: boolean;
 }

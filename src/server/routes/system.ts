@@ -1,8 +1,8 @@
-/** Health, readiness, metrics, the OpenAPI document, backups and embeddings. */
+/** Health, readiness, metrics, the OpenAPI document and backups. */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuiverError } from '../../protocol/errors.js';
-import { BackupRequestSchema, BackupResponseSchema, EmbeddingsRequestSchema, EmbeddingsResponseSchema, ErrorBodySchema, HealthSchema, ref } from '../../protocol/schemas.js';
+import { BackupRequestSchema, BackupResponseSchema, ErrorBodySchema, HealthSchema, ref } from '../../protocol/schemas.js';
 import type { App, ServerContext } from '../context.js';
 
 const errors = { default: ref(ErrorBodySchema) };
@@ -61,20 +61,6 @@ export function systemRoutes(app: App, ctx: ServerContext): void {
       }
       await ctx.db.backup(target);
       return { name };
-    },
-  });
-
-  app.post('/v1/embeddings', {
-    config: { access: 'read' },
-    schema: {
-      tags: ['system'],
-      operationId: 'embeddings',
-      summary: 'OpenAI-compatible embeddings with the server\'s embedder',
-      body: EmbeddingsRequestSchema,
-      response: { 200: EmbeddingsResponseSchema, ...errors },
-    },
-    handler: async () => {
-      throw new QuiverError('UNSUPPORTED', 'This server has no embedder: embedding providers are not available in this version of Quiver. Compute vectors on the client and send them.', {});
     },
   });
 }

@@ -59,6 +59,9 @@ const ALLOWED: Record<string, string[]> = {
   storage: ['core/*'],
   embed: ['core/*'],
   db: ['core/*', 'storage/adapter', 'storage/store', 'storage/wal-writer', 'embed'],
+  // adapters: framework adapters (quiverdb/langchain, /llamaindex, /ai) over collections they see
+  // structurally, so they load neither the engine nor the client; embed for the embedding functions
+  adapters: ['core/errors', 'embed'],
   // protocol: the wire shared by server and client; of the engine only its error type and limit constants
   protocol: ['core/errors', 'core/lib/limits'],
   // client: the protocol only (it reaches QuiverError through protocol/errors)

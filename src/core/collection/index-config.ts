@@ -5,7 +5,7 @@
 import { QuiverError } from '../errors.js';
 import type { GraphConfig } from '../index/index.js';
 import { describe, isPlainObject } from './records.js';
-import { type IndexConfig, type InsertionOrder, parseRecipe } from './recipe.js';
+import { type IndexConfig, type InsertionOrder, defaultRerank, isTwoLevel, parseRecipe } from './recipe.js';
 
 /**
  * Defaults, chosen from our measurements (docs/indexes.md): hnswlib uses M=16, efConstruction=200, ef=10;
@@ -42,12 +42,17 @@ function integerIn(value: unknown, field: keyof typeof RANGES): number {
 /** Parses a recipe or checks an object, fills defaults, and rejects what this version cannot serve. */
 export function resolveIndexConfig(index: unknown): IndexConfig {
   const config = typeof index === 'string' ? parseRecipe(index) : checkObject(index);
-  const extras = [config.reduce && 'reduce', config.quantize && config.quantize !== 'none' && 'quantize', config.rerank && config.rerank !== 'none' && 'rerank'].filter(Boolean);
-  if (extras.length > 0) {
-    throw new QuiverError('UNSUPPORTED', `Compression (${extras.join(', ')}) is not available in this version of Quiver; use 'Flat', 'HNSW<M>' or 'Vamana<R>'.`, {
+  if (config.reduce) {
+    throw new QuiverError('UNSUPPORTED', "Dimensionality reduction (reduce: PCA, LeanVec, FFT, MRL) is not available in this version of Quiver; use a quantizer such as 'LVQ8' or 'SQ8'.", {
       index: typeof index === 'string' ? index : config.type,
+      field: 'index.reduce',
     });
   }
+  const compression = resolveCompression(config);
+  return { ...resolveGraph(config), ...compression };
+}
+
+function resolveGraph(config: IndexConfig): IndexConfig {
   if (config.type === 'flat') {
     for (const key of ['connectivity', 'expansionAdd', 'graphDegree', 'buildWindowSize', 'alpha', 'insertionOrder'] as const) {
       if (config[key] !== undefined) throw invalid(`index.${key} applies to graph indexes, not 'flat'.`, `index.${key}`);
@@ -85,6 +90,56 @@ function insertionOrderOf(value: unknown): InsertionOrder {
     throw invalid(`index.insertionOrder is 'arrival' or 'lid'; got ${describe(value)}.`, 'index.insertionOrder');
   }
   return value as InsertionOrder;
+}
+
+const ONE_LEVEL = ['sq8', 'lvq8', 'lvq4', 'binary', 'rabitq'];
+const QUANTIZE_NAMES = "'none', 'sq8', 'lvq8', 'lvq4', 'lvq4x8', 'lvq8x8', 'binary', 'rabitq' or 'pq<m>x<bits>'";
+
+/**
+ * The quantizer and re-rank of a config (docs/indexes.md, "Compression"): both filled in when there is
+ * a quantizer, both absent when there is none. Combinations that cannot work, or that store data nothing
+ * reads, are INVALID_ARGUMENT saying what to use instead.
+ */
+function resolveCompression(config: IndexConfig): Pick<IndexConfig, 'quantize' | 'rerank'> {
+  const { quantize, rerank } = config;
+  if (rerank !== undefined && rerank !== 'none' && rerank !== 'float32' && rerank !== 'lvq8') {
+    throw invalid(`index.rerank is 'none', 'float32' or 'lvq8'; got ${describe(rerank)}.`, 'index.rerank');
+  }
+  if (quantize === undefined || quantize === 'none') {
+    if (rerank !== undefined && rerank !== 'none') {
+      throw invalid(`index.rerank '${rerank}' needs a quantizer: without one the collection searches its float32 vectors, which are exact. Add one (e.g. 'HNSW16,SQ8') or drop the re-rank.`, 'index.rerank');
+    }
+    return {};
+  }
+  if (typeof quantize !== 'string' || !(ONE_LEVEL.includes(quantize) || isTwoLevel(quantize) || /^pq[1-9][0-9]*x(4|8)$/.test(quantize))) {
+    const pq = typeof quantize === 'string' && /^pq[1-9][0-9]*x[0-9]+$/.test(quantize);
+    throw invalid(pq ? `PQ codes have 4 or 8 bits per sub-space ('pq<m>x4' or 'pq<m>x8'); got ${describe(quantize)}.` : `index.quantize is ${QUANTIZE_NAMES}; got ${describe(quantize)}.`, 'index.quantize');
+  }
+  if (isTwoLevel(quantize)) {
+    const first = quantize === 'lvq4x8' ? 'lvq4' : 'lvq8';
+    if (rerank === 'none') {
+      throw invalid(`'${quantize}' keeps a second level only to re-rank with; without a re-rank use '${first}' (the same traversal rows, half the memory).`, 'index.rerank');
+    }
+    if (rerank === 'float32') {
+      throw invalid(`'${quantize}' re-ranks with its own second level; to re-rank on float32 instead use '${first}' with rerank 'float32' (Rerank:F32).`, 'index.rerank');
+    }
+    return { quantize, rerank: 'lvq8' };
+  }
+  if (rerank === 'lvq8' && quantize === 'lvq8') {
+    throw invalid("'lvq8' re-ranking 'lvq8' codes scores the same rows twice; use rerank 'float32' for exact scores, 'none' to save the memory, or 'lvq8x8'.", 'index.rerank');
+  }
+  if (rerank === 'none' && quantize === 'binary') {
+    throw invalid("Binary codes' Hamming distance only orders candidates, it estimates no score; 'binary' needs a re-rank ('float32' or 'lvq8').", 'index.rerank');
+  }
+  return { quantize, rerank: rerank ?? defaultRerank({ quantize }) };
+}
+
+/** Checks the parts of a canonical config that depend on the collection's dimension (PQ's m ≤ d). */
+export function checkIndexForDimension(config: IndexConfig, dimension: number): void {
+  const pq = config.quantize?.match(/^pq([0-9]+)x([0-9]+)$/);
+  if (pq && Number(pq[1]) > Math.min(dimension, 65535)) {
+    throw invalid(`PQ splits the ${dimension} dimensions into m sub-spaces, so m is at most ${Math.min(dimension, 65535)}; got ${pq[1]} in '${config.quantize}'. A common choice is m = d/8 (8-bit codes: one byte per 8 dimensions).`, 'index.quantize');
+  }
 }
 
 function checkObject(index: unknown): IndexConfig {

@@ -31,7 +31,23 @@ const REDUCERS: Record<string, ReduceMethod> = { PCA: 'pca', LeanVec: 'leanvec',
 const REDUCER_TOKENS = Object.fromEntries(Object.entries(REDUCERS).map(([token, method]) => [method, token])) as Record<ReduceMethod, string>;
 const QUANTIZERS: Record<string, Quantization> = { SQ8: 'sq8', LVQ8: 'lvq8', LVQ4: 'lvq4', LVQ4x8: 'lvq4x8', LVQ8x8: 'lvq8x8', BQ: 'binary', RaBitQ: 'rabitq' };
 const QUANTIZER_TOKENS = Object.fromEntries(Object.entries(QUANTIZERS).map(([token, q]) => [q, token])) as Record<string, string>;
-const RERANKS: Record<string, 'float32' | 'lvq8'> = { 'Rerank:F32': 'float32', 'Rerank:LVQ8': 'lvq8' };
+/** `Rerank:None` extends api.md's grammar: without it a canonical config with rerank 'none' had no recipe. */
+const RERANKS: Record<string, 'none' | 'float32' | 'lvq8'> = { 'Rerank:F32': 'float32', 'Rerank:LVQ8': 'lvq8', 'Rerank:None': 'none' };
+
+/** Two-level quantizers: their second level is the re-rank data. */
+export function isTwoLevel(quantize: Quantization | undefined): boolean {
+  return quantize === 'lvq4x8' || quantize === 'lvq8x8';
+}
+
+/**
+ * The re-rank a config gets when it names none (api.md): two-level quantizers their second level
+ * ('lvq8': 8-bit LVQ residuals); a reducer or a one-level quantizer float32; nothing to re-rank otherwise.
+ */
+export function defaultRerank(config: Pick<IndexConfig, 'quantize' | 'reduce'>): IndexConfig['rerank'] {
+  if (isTwoLevel(config.quantize)) return 'lvq8';
+  if (config.reduce || (config.quantize && config.quantize !== 'none')) return 'float32';
+  return undefined;
+}
 
 function invalid(message: string, details: Record<string, unknown>): QuiverError {
   return new QuiverError('INVALID_ARGUMENT', message, details);
@@ -78,7 +94,7 @@ export function parseRecipe(recipe: string): IndexConfig {
       once(rerank, token, 're-rank');
       rerank = RERANKS[token];
     } else {
-      throw invalid(`Unknown index recipe token "${token}" in "${recipe}". Known: Flat, HNSW<M>, Vamana<R>, PCA<d>, LeanVec<d>, LeanVecOOD<d>, FFT<d>, MRL<d>, SQ8, LVQ8, LVQ4, LVQ4x8, LVQ8x8, BQ, RaBitQ, PQ<m>x<bits>, Rerank:F32, Rerank:LVQ8.`, { recipe, token });
+      throw invalid(`Unknown index recipe token "${token}" in "${recipe}". Known: Flat, HNSW<M>, Vamana<R>, PCA<d>, LeanVec<d>, LeanVecOOD<d>, FFT<d>, MRL<d>, SQ8, LVQ8, LVQ4, LVQ4x8, LVQ8x8, BQ, RaBitQ, PQ<m>x<bits>, Rerank:F32, Rerank:LVQ8, Rerank:None.`, { recipe, token });
     }
   }
   const config: IndexConfig = graph ?? { type: 'flat' };
@@ -99,7 +115,9 @@ export function printRecipe(config: IndexConfig): string {
     const pq = config.quantize.match(/^pq(\d+)x(\d+)$/);
     tokens.push(pq ? `PQ${pq[1]}x${pq[2]}` : QUANTIZER_TOKENS[config.quantize]);
   }
-  if (config.rerank === 'float32') tokens.push('Rerank:F32');
-  if (config.rerank === 'lvq8') tokens.push('Rerank:LVQ8');
+  // the re-rank is printed only where it differs from the default, so 'HNSW16,SQ8' prints as written
+  if (config.rerank !== undefined && config.rerank !== defaultRerank(config)) {
+    tokens.push(config.rerank === 'float32' ? 'Rerank:F32' : config.rerank === 'lvq8' ? 'Rerank:LVQ8' : 'Rerank:None');
+  }
   return tokens.join(',');
 }

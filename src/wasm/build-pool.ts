@@ -13,7 +13,7 @@ import type { HnswPlanJob } from '../core/index/hnsw/parallel.js';
 import type { BuildWorkers } from '../core/index/index.js';
 import type { VamanaBatchJob } from '../core/index/vamana/build.js';
 import type { KernelMetric } from '../core/kernels/kernel.js';
-import type { VectorArena } from '../core/vectors/arena.js';
+import type { GraphArena } from '../core/vectors/scoring.js';
 import type { AttachMessage, JobMessage, WorkerReply } from './build-worker.js';
 
 /**
@@ -72,13 +72,14 @@ export class BuildPool implements BuildWorkers<GraphBuildJob> {
   }
 
   /** Points the workers at an arena (its shared memory, lanes 1..threads) and metric. */
-  attach(arena: VectorArena, metric: KernelMetric): void {
+  attach(arena: GraphArena, metric: KernelMetric): void {
     const memory = arena.shareable;
     if (memory === undefined || memory === null) throw new Error('BuildPool.attach: the arena is not shared');
-    if (arena.lanes <= this.threads) throw new Error(`BuildPool.attach: the arena has ${arena.lanes} lanes for ${this.threads} workers`);
+    const { lanes, layout } = arena;
+    if (lanes === undefined || layout === undefined || lanes <= this.threads) throw new Error(`BuildPool.attach: the arena has ${lanes ?? 1} lanes for ${this.threads} workers`);
     if (memory === this.attachedTo && metric === this.attachedMetric) return;
     this.workers.forEach((worker, i) => {
-      const message: AttachMessage = { type: 'attach', memory: memory as WebAssembly.Memory, layout: arena.layout, lane: i + 1, metric };
+      const message: AttachMessage = { type: 'attach', memory: memory as WebAssembly.Memory, layout, lane: i + 1, metric };
       worker.postMessage(message);
     });
     this.attachedTo = memory;

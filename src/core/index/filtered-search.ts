@@ -25,7 +25,7 @@ import type { KernelMetric } from '../kernels/kernel.js';
 import type { Bitset } from '../lib/bitset.js';
 import { CandidateHeap, ResultHeap } from '../lib/heap.js';
 import { VisitedSet } from '../lib/visited.js';
-import type { VectorArena } from '../vectors/arena.js';
+import type { ScoringArena } from '../vectors/scoring.js';
 
 /** A graph's base layer: node u's links at links[u * stride, u * stride + counts[u]). */
 export interface BaseLayer {
@@ -54,7 +54,7 @@ export class FilteredSearcher {
    * Searches from `entry` (any node, passing or not) for the `width` nearest live passing nodes; the
    * query is already prepared in the arena. Leaves them in `results` (unordered); returns how many.
    */
-  search(arena: VectorArena, metric: KernelMetric, layer: BaseLayer, entry: number, width: number, allowed: Bitset, marks: Uint8Array): number {
+  search(arena: ScoringArena, metric: KernelMetric, layer: BaseLayer, entry: number, width: number, allowed: Bitset, marks: Uint8Array): number {
     const { links, counts, stride, nodes } = layer;
     this.reserve(stride);
     const visited = this.visited;
@@ -134,7 +134,7 @@ export class FilteredSearcher {
   }
 
   /** Scores gather[0, n): candidates when under the bound, results when also passing and live. */
-  private admit(arena: VectorArena, metric: KernelMetric, n: number, bound: number, words: Uint32Array, marks: Uint8Array): number {
+  private admit(arena: ScoringArena, metric: KernelMetric, n: number, bound: number, words: Uint32Array, marks: Uint8Array): number {
     const at = arena.scoreSlots(metric, this.view(n), n);
     const floats = arena.floats;
     const gather = this.gather;

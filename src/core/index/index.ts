@@ -7,10 +7,10 @@
 import type { KernelMetric } from '../kernels/kernel.js';
 import type { Bitset } from '../lib/bitset.js';
 import type { TopK } from '../lib/topk.js';
-import type { VectorArena } from '../vectors/arena.js';
+import type { GraphArena, ScoringArena } from '../vectors/scoring.js';
 
 export interface SegmentView {
-  readonly arena: VectorArena;
+  readonly arena: ScoringArena;
   /** Index by slot; 1 means the slot is deleted and must not be returned. */
   readonly marks: Uint8Array;
   readonly count: number;
@@ -71,7 +71,7 @@ export interface GraphIndex {
    * The graph for a compacted segment: `oldToNew[slot]` is the slot's new number or -1 where it was
    * dropped (dropped slots must have been consolidated away first). `arena` holds the new rows.
    */
-  remap(oldToNew: Int32Array, newCount: number, arena: VectorArena): GraphIndex;
+  remap(oldToNew: Int32Array, newCount: number, arena: GraphArena): GraphIndex;
   /** Serialises the graph (the segment file's graph section). */
   encode(): Uint8Array;
   /**
@@ -97,7 +97,7 @@ export interface BuildWorkers<Job = unknown> {
   /** Parts that run at once besides the calling thread's own. */
   readonly threads: number;
   /** Points the workers at an arena's shared memory (lanes 1..threads) for the next jobs. */
-  attach(arena: VectorArena, metric: KernelMetric): void;
+  attach(arena: GraphArena, metric: KernelMetric): void;
   /** Runs job i on worker i; resolves when all are done, with their distance counts. */
   run(jobs: Job[]): Promise<{ searchDistances: number; pruneDistances: number }>;
 }
@@ -122,7 +122,7 @@ export interface GraphConfig {
 }
 
 export interface GraphFactory {
-  create(arena: VectorArena, metric: KernelMetric, config: GraphConfig): GraphIndex;
+  create(arena: GraphArena, metric: KernelMetric, config: GraphConfig): GraphIndex;
   /** Rebuilds a graph from encode() bytes; throws QuiverError CORRUPTED naming `what` on bad bytes. */
-  decode(bytes: Uint8Array, what: string, arena: VectorArena, metric: KernelMetric, config: GraphConfig): GraphIndex;
+  decode(bytes: Uint8Array, what: string, arena: GraphArena, metric: KernelMetric, config: GraphConfig): GraphIndex;
 }

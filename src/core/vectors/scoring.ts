@@ -4,6 +4,7 @@
  * provide it, so HNSW and Vamana can traverse either representation unchanged.
  */
 import type { KernelMetric } from '../kernels/kernel.js';
+import type { ArenaLayout } from './arena.js';
 
 export interface ScoringArena {
   readonly dimension: number;
@@ -27,3 +28,16 @@ export interface ScoringArena {
   /** Rows [first, first + rows) as packed float32 (a code arena decodes them). */
   packed(first?: number, rows?: number): Float32Array;
 }
+
+/**
+ * What a parallel graph build needs besides scoring: the rows' shared memory and a lane per thread
+ * (VectorArena has them when made shared). Arenas without them build on one thread.
+ */
+export interface SharedRows {
+  readonly shareable: unknown;
+  readonly lanes: number;
+  readonly layout: ArenaLayout;
+}
+
+/** The arena a graph holds: scoring, and the shared rows of a parallel build where there are any. */
+export type GraphArena = ScoringArena & Partial<SharedRows>;

@@ -5,11 +5,11 @@
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
 import type { TopK } from '../../lib/topk.js';
-import type { VectorArena } from '../../vectors/arena.js';
+import type { ScoringArena } from '../../vectors/scoring.js';
 import type { SearchParams, SegmentView, VectorIndex } from '../index.js';
 
 /** Pushes the live rows [from, to) of the arena, scored against its prepared query, into `top`. */
-export function scanRange(arena: VectorArena, marks: Uint8Array, metric: KernelMetric, top: TopK, base: number, from: number, to: number): void {
+export function scanRange(arena: ScoringArena, marks: Uint8Array, metric: KernelMetric, top: TopK, base: number, from: number, to: number): void {
   if (to <= from) return;
   const distances = arena.distancesRange(metric, from, to - from);
   let worst = top.worst;

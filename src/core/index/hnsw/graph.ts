@@ -56,6 +56,7 @@ import type { Bitset } from '../../lib/bitset.js';
 import type { TopK } from '../../lib/topk.js';
 import { VisitedSet } from '../../lib/visited.js';
 import type { VectorArena } from '../../vectors/arena.js';
+import type { GraphArena } from '../../vectors/scoring.js';
 import type { GraphConfig, GraphIndex } from '../index.js';
 import { checkHnsw } from './check.js';
 import { encodeHnsw } from './codec.js';
@@ -87,7 +88,7 @@ export interface HnswParts {
 
 export class HnswGraph implements GraphIndex {
   readonly kind = 'hnsw' as const;
-  readonly arena: VectorArena;
+  readonly arena: GraphArena;
   readonly metric: KernelMetric;
   /**
    * The metric the links are chosen by: always 'l2'. On unit vectors (cosine) it orders pairs exactly as
@@ -154,7 +155,7 @@ export class HnswGraph implements GraphIndex {
   /** Scratch of filtered searches, made on the first one. */
   private filtered: FilteredSearcher | null = null;
 
-  constructor(arena: VectorArena, metric: KernelMetric, config: GraphConfig, seed: number, initialCapacity: number) {
+  constructor(arena: GraphArena, metric: KernelMetric, config: GraphConfig, seed: number, initialCapacity: number) {
     const m = config.degree;
     assert(Number.isInteger(m) && m >= 2 && m <= HNSW_DEGREE_MAX, `HNSW degree must be an integer in [2, ${HNSW_DEGREE_MAX}]: ${m}`);
     assert(Number.isInteger(config.buildWindowSize) && config.buildWindowSize >= 1, `HNSW efConstruction must be a positive integer: ${config.buildWindowSize}`);
@@ -467,7 +468,7 @@ export class HnswGraph implements GraphIndex {
    */
   async insertUpToParallel(upTo: number, workers: HnswBuildWorkers): Promise<void> {
     assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
-    assert(this.arena.shareable !== undefined && this.arena.lanes > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
+    assert(this.arena.shareable !== undefined && (this.arena.lanes ?? 1) > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
     assert(!this.isBuilding, 'one parallel build at a time');
     if (upTo <= this.size) return;
     this.isBuilding = true;
@@ -1112,7 +1113,7 @@ export class HnswGraph implements GraphIndex {
 
   // ---------------------------------------------------------------- compaction
 
-  remap(oldToNew: Int32Array, newCount: number, arena: VectorArena): GraphIndex {
+  remap(oldToNew: Int32Array, newCount: number, arena: GraphArena): GraphIndex {
     assert(!this.isBuilding, 'remap during a parallel build');
     const size = this.size;
     assert(oldToNew.length >= size, `remap: the map covers ${oldToNew.length} slots, the graph ${size}`);

@@ -21,14 +21,14 @@
  * once per batch instead of once per edge (the cost that dominates a one-at-a-time build).
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
-import type { VectorArena } from '../../vectors/arena.js';
+import type { GraphArena } from '../../vectors/scoring.js';
 import type { BuildWorkers } from '../index.js';
 import { Adjacency, SlotList } from './graph.js';
 import type { Pruner } from './prune.js';
 import type { Searcher } from './search.js';
 
 export interface BuildContext {
-  arena: VectorArena;
+  arena: GraphArena;
   metric: KernelMetric;
   graph: Adjacency;
   /** Slots that may appear in the graph during this build: [0, nodes). */
@@ -341,7 +341,7 @@ export interface VamanaBatchJob {
 export type VamanaBuildWorkers = BuildWorkers<VamanaBatchJob>;
 
 /** A worker's side of a job: its own buffers, searcher and pruner over a lane view of the arena. */
-export function runBatchJob(job: VamanaBatchJob, arena: VectorArena, metric: KernelMetric, searcher: Searcher, pruner: Pruner, buffers: BatchBuffers | null): BatchBuffers {
+export function runBatchJob(job: VamanaBatchJob, arena: GraphArena, metric: KernelMetric, searcher: Searcher, pruner: Pruner, buffers: BatchBuffers | null): BatchBuffers {
   const rows = job.phase === 'read' ? job.to - job.from : 1;
   const graph = Adjacency.over(job.degree, job.links, job.counts);
   if (buffers === null || !buffers.fits(rows, job.maxCandidates, job.degree, job.nodes)) {

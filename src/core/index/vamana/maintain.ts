@@ -3,7 +3,7 @@
  * integrity checker.
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
-import type { VectorArena } from '../../vectors/arena.js';
+import type { GraphArena } from '../../vectors/scoring.js';
 import type { Adjacency } from './graph.js';
 import type { Pruner } from './prune.js';
 import type { Searcher } from './search.js';
@@ -16,7 +16,7 @@ const MEAN_CHUNK_FLOATS = 1 << 20;
  * to their mean. The mean is accumulated in float64 from chunks of packed rows; one kernel call then
  * scores every row against it. Returns -1 when no row is eligible. Overwrites the arena's query.
  */
-export function approximateMedoid(arena: VectorArena, count: number, eligible: (slot: number) => boolean): number {
+export function approximateMedoid(arena: GraphArena, count: number, eligible: (slot: number) => boolean): number {
   const dim = arena.dimension;
   const sum = new Float64Array(dim);
   let n = 0;
@@ -72,7 +72,7 @@ function spread(graph: Adjacency, reached: Uint8Array, queue: Uint32Array, head:
 }
 
 export interface RepairContext {
-  arena: VectorArena;
+  arena: GraphArena;
   metric: KernelMetric;
   graph: Adjacency;
   size: number;

@@ -31,7 +31,7 @@
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
 import { CandidateHeap } from '../../lib/heap.js';
-import type { VectorArena } from '../../vectors/arena.js';
+import type { GraphArena } from '../../vectors/scoring.js';
 import { SlotList } from './graph.js';
 
 export class Pruner {
@@ -62,7 +62,7 @@ export class Pruner {
    * `maxCandidates` closest are considered. Overwrites the arena's prepared query.
    */
   prune(
-    arena: VectorArena,
+    arena: GraphArena,
     metric: KernelMetric,
     p: number,
     slots: Uint32Array,

@@ -19,7 +19,7 @@
  */
 import type { KernelMetric } from '../../kernels/kernel.js';
 import { VisitedSet } from '../../lib/visited.js';
-import type { VectorArena } from '../../vectors/arena.js';
+import type { GraphArena } from '../../vectors/scoring.js';
 import { type Adjacency, SlotList } from './graph.js';
 
 const EXPANDED = 1;
@@ -138,7 +138,7 @@ export class Searcher {
    * left in `beam`, sorted. Returns how many expanded nodes were written to `sink`.
    */
   search(
-    arena: VectorArena,
+    arena: GraphArena,
     metric: KernelMetric,
     graph: Adjacency,
     nodes: number,

@@ -40,7 +40,7 @@ import { assert } from '../../lib/assert.js';
 import type { Bitset } from '../../lib/bitset.js';
 import { Prng } from '../../lib/prng.js';
 import type { TopK } from '../../lib/topk.js';
-import type { VectorArena } from '../../vectors/arena.js';
+import type { GraphArena } from '../../vectors/scoring.js';
 import { FilteredSearcher } from '../filtered-search.js';
 import type { GraphConfig, GraphFactory, GraphIndex } from '../index.js';
 import { BatchBuffers, type BuildContext, batchSize, type VamanaBatchJob, type VamanaBuildWorkers } from './build.js';
@@ -73,7 +73,7 @@ export interface VamanaStats {
 
 export class VamanaGraph implements GraphIndex {
   readonly kind = 'vamana' as const;
-  private arena: VectorArena;
+  private arena: GraphArena;
   private readonly metric: KernelMetric;
   private readonly config: GraphConfig;
   private graph: Adjacency;
@@ -86,7 +86,7 @@ export class VamanaGraph implements GraphIndex {
   private buffers: BatchBuffers | null = null;
   readonly stats: VamanaStats = { searchDistances: 0, pruneDistances: 0, repairs: 0 };
 
-  constructor(arena: VectorArena, metric: KernelMetric, config: GraphConfig, graph?: Adjacency) {
+  constructor(arena: GraphArena, metric: KernelMetric, config: GraphConfig, graph?: Adjacency) {
     assert(Number.isInteger(config.degree) && config.degree >= 1 && config.degree <= VAMANA_DEGREE_MAX, `Vamana degree out of range: ${config.degree}`);
     assert(Number.isInteger(config.buildWindowSize) && config.buildWindowSize >= 1, `Vamana buildWindowSize must be a positive integer: ${config.buildWindowSize}`);
     assert(Number.isFinite(config.alpha) && config.alpha > 0, `Vamana alpha must be positive: ${config.alpha}`);
@@ -132,7 +132,7 @@ export class VamanaGraph implements GraphIndex {
    */
   async insertUpToParallel(upTo: number, workers: VamanaBuildWorkers): Promise<void> {
     assert(Number.isInteger(upTo) && upTo <= this.arena.count, `insertUpTo(${upTo}) beyond the arena's ${this.arena.count} rows`);
-    assert(this.arena.shareable !== undefined && this.arena.lanes > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
+    assert(this.arena.shareable !== undefined && (this.arena.lanes ?? 1) > workers.threads, 'a parallel build needs a shared arena with a lane per worker');
     assert(!this.isBuilding, 'one parallel build at a time');
     const from = this.nodes;
     if (upTo <= from) return;
@@ -260,7 +260,7 @@ export class VamanaGraph implements GraphIndex {
     this.collectStats();
   }
 
-  remap(oldToNew: Int32Array, newCount: number, arena: VectorArena): GraphIndex {
+  remap(oldToNew: Int32Array, newCount: number, arena: GraphArena): GraphIndex {
     assert(!this.isBuilding, 'remap during a parallel build');
     const n = this.nodes;
     const R = this.graph.degree;
@@ -561,10 +561,10 @@ function shuffled(n: number, offset: number, random: Prng): Uint32Array {
 }
 
 export const vamanaFactory: GraphFactory = {
-  create(arena: VectorArena, metric: KernelMetric, config: GraphConfig): GraphIndex {
+  create(arena: GraphArena, metric: KernelMetric, config: GraphConfig): GraphIndex {
     return new VamanaGraph(arena, metric, config);
   },
-  decode(bytes: Uint8Array, what: string, arena: VectorArena, metric: KernelMetric, config: GraphConfig): GraphIndex {
+  decode(bytes: Uint8Array, what: string, arena: GraphArena, metric: KernelMetric, config: GraphConfig): GraphIndex {
     if (!(bytes instanceof Uint8Array)) throw new QuiverError('CORRUPTED', `${what}: the Vamana graph section is missing.`, { file: what, offset: 0 });
     const image = decodeVamana(bytes, what, arena.count, config.degree);
     image.graph.reserve(Math.max(16, arena.count));

@@ -93,7 +93,7 @@ describe('the LID estimator', () => {
     graph.insertUpTo(n);
     const marks = new Uint8Array(n);
     marks[5] = 1; // a deleted row: neither estimated nor anyone's neighbour
-    const estimator = new LidEstimator([{ arena, marks, count: n, graph }], 'l2');
+    const estimator = new LidEstimator([{ arena, vectors: arena, marks, count: n, graph }], 'l2');
     assert.equal(estimator.rows, n - 1);
     assert.equal(estimator.step(100), n - 101, 'a step estimates `budget` rows');
     const lid = estimator.run();

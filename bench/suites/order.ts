@@ -264,7 +264,7 @@ async function studyDataset(ds: Dataset, opts: OrderOptions, out: OrderOut): Pro
 
 function estimateLid(ds: Dataset, built: Built, sample: number, out: OrderOut): Float64Array {
   const cpu0 = cpuSeconds();
-  const estimator = new LidEstimator([{ arena: built.arena, marks: new Uint8Array(ds.count), count: ds.count, graph: built.graph }], ds.metric === 'l2' ? 'l2' : 'dot');
+  const estimator = new LidEstimator([{ arena: built.arena, vectors: built.arena, marks: new Uint8Array(ds.count), count: ds.count, graph: built.graph }], ds.metric === 'l2' ? 'l2' : 'dot');
   const bySlot = estimator.run();
   const estimateCpuSeconds = cpuSeconds() - cpu0;
   const lid = new Float64Array(ds.count); // by dataset row (the arrival build's slots are the rows)

@@ -21,12 +21,34 @@ import { TopK } from '../lib/topk.js';
 import { Analyzer, DEFAULT_TEXT_OPTIONS, type TextOptions } from '../text/analyzer.js';
 import { TextIndex } from '../text/bm25.js';
 import { decodeTextIndex, textIndexSignature } from '../text/codec.js';
-import { GRAPH_DEFAULTS, graphConfigOf } from './index-config.js';
-import { type IndexConfig, printRecipe } from './recipe.js';
-import type { Metadata, Metric, StoredRecord } from './records.js';
 import type { ArenaOptions } from '../vectors/arena.js';
-import { type EnginePlan, type SearchRequest, runSearch } from './planner.js';
+import { type Codebook, codebookFits, decodeCodebook, minimumTrainingRows, trainCodebook } from './codebook.js';
+import { DriftMonitor } from './drift.js';
+import { GRAPH_DEFAULTS, graphConfigOf } from './index-config.js';
+import { type EnginePlan, FLAT_RERANK_PER_K, type SearchRequest, runSearch } from './planner.js';
+import { RecallSampler } from './recall.js';
+import { type IndexConfig, isTwoLevel, printRecipe } from './recipe.js';
+import type { Metadata, Metric, StoredRecord } from './records.js';
 import { Segment, type SegmentContents } from './segment.js';
+/**
+ * When a quantized collection trains by itself, and on how much (docs/quantization.md, "Training"):
+ * rows before training are float32 (searched exactly or over a float32 graph) and are encoded when it runs.
+ */
+export const TRAINING = {
+  /** A quantized collection trains once it holds this many vectors (or on col.optimize()). */
+  threshold: 10_000,
+  /** Vectors a training sample holds at most, spread evenly over the collection. */
+  sampleMax: 10_000,
+} as const;
+
+
+/** A row to read for a training sample or an exact re-run: (segment, slot). */
+export interface RowRef {
+  segment: Segment;
+  slot: number;
+}
+
+
 
 export interface CollectionDefinition {
   name: string;
@@ -60,6 +82,13 @@ export interface EngineContext {
    * graph can build in parallel get a shared memory with a lane per thread. Absent or 1: single-threaded.
    */
   buildThreads?: number;
+  /**
+   * Segment files keep every row's float32 values (a store is attached): sealed quantized segments drop
+   * them from memory once written, unless they are the re-rank data. Without a store they stay (counted).
+   */
+  vectorsOnDisk?: boolean;
+  /** Share of approximate queries re-run exactly for stats().estimatedRecall (default 0.01; 0: off). */
+  recallSampleRate?: number;
   nextSegmentId(): number;
 }
 
@@ -75,6 +104,22 @@ export interface Hit {
 
 export type IncludeField = 'metadata' | 'document' | 'vector';
 
+/** What a vector search did, summed over the segments (explain's plan, recall sampling). */
+export interface SearchSummary {
+  /** Rows scored one by one: exact scans, and rows not in a graph yet. */
+  scanned: number;
+  /** Candidates taken from codes for re-ranking (or as results, without re-rank data). */
+  candidates: number;
+  /** Candidates re-scored on re-rank data. */
+  reranked: number;
+  /** Some scores are code distances (no re-rank data): estimates, not exact. */
+  estimates: boolean;
+  /** A graph or codes answered part of the query: the answer may differ from the exact one. */
+  approximate: boolean;
+}
+
+
+
 export interface EngineQuery {
   vector: Float32Array;
   k: number;
@@ -87,12 +132,13 @@ export interface EngineQuery {
 const SLOT_SPAN = 2 ** 32;
 
 export class CollectionEngine {
-  readonly definition: CollectionDefinition;
+  /** Replaced by reindex (changeIndex); everything else about the collection is fixed. */
+  private currentDefinition: CollectionDefinition;
   readonly kernelMetric: KernelMetric;
   private readonly context: EngineContext;
   private readonly flat: VectorIndex = new FlatIndex();
   /** Null for exact ('flat') collections. */
-  readonly graphFactory: GraphFactory | null;
+  private currentFactory: GraphFactory | null;
   /** Sealed segments in creation order, then the growing one last. */
   private sealedSegments: Segment[] = [];
   private growingSegment: Segment;
@@ -102,16 +148,35 @@ export class CollectionEngine {
   private readonly indexedFields = new Set<string>();
   /** Tokenizer, stop words and stemming of the BM25 indexes. */
   readonly analyzer: Analyzer;
+  /** The trained compression new rows are encoded with; null before training (or without a quantizer). */
+  private currentCodebook: Codebook | null = null;
+  /** Highest codebook generation seen (trainings number their codebooks from it). */
+  private generation = 0;
+  private driftMonitor: DriftMonitor | null = null;
+  /** The LID estimate an optimize() with insertionOrder 'lid' is running (its segments keep their float32 rows). */
+  private lidEstimate: LidEstimator<Segment> | null = null;
+  /** Live approximate queries sampled for an exact re-run (stats().estimatedRecall). */
+  readonly recall: RecallSampler;
 
   constructor(definition: CollectionDefinition, context: EngineContext) {
-    this.definition = definition;
+    this.currentDefinition = definition;
     this.context = context;
     this.kernelMetric = definition.metric === 'l2' ? 'l2' : 'dot';
-    this.graphFactory = definition.index.type === 'hnsw' ? hnswFactory : definition.index.type === 'vamana' ? vamanaFactory : null;
+    this.currentFactory = factoryOf(definition.index);
+    this.recall = new RecallSampler(context.recallSampleRate);
     this.analyzer = new Analyzer(definition.text ?? DEFAULT_TEXT_OPTIONS);
     for (const field of Object.keys(definition.payloadIndexes ?? {})) this.indexedFields.add(field);
     for (const field of definition.autoIndexes ?? []) this.indexedFields.add(field);
     this.growingSegment = this.newSegment(64);
+  }
+
+  get definition(): CollectionDefinition {
+    return this.currentDefinition;
+  }
+
+  /** The graph of the collection's index (null for exact 'flat' collections). */
+  get graphFactory(): GraphFactory | null {
+    return this.currentFactory;
   }
 
   get name(): string {
@@ -147,6 +212,7 @@ export class CollectionEngine {
       if (previous !== undefined) this.markDeleted(previous);
       const slot = this.growingSegment.append(record.key, record.vector, record.metadata, record.document);
       this.locations.set(record.key, this.growingSegment.id * SLOT_SPAN + slot);
+      this.driftMonitor?.observe(record.vector);
     }
   }
 
@@ -169,11 +235,17 @@ export class CollectionEngine {
     return this.locations.has(key);
   }
 
+  /**
+   * The record of `key`, or null. Its vector is missing when the segment's float32 rows are not in
+   * memory: `locate(key)` says where to read it (the db reads it from the segment file).
+   */
   get(key: string): StoredRecord | null {
     const location = this.locations.get(key);
     if (location === undefined) return null;
     const { segment, slot } = this.resolve(location);
-    const record: StoredRecord = { key, vector: segment.arena.row(slot) };
+    const record = { key, vector: segment.vectorRow(slot) } as StoredRecord;
+    if (record.vector === null) delete (record as Partial<StoredRecord>).vector;
+
     const metadata = segment.metadata[slot];
     const document = segment.documents[slot];
     if (metadata !== undefined) record.metadata = structuredClone(metadata);
@@ -185,23 +257,25 @@ export class CollectionEngine {
     return [...this.locations.keys()];
   }
 
+  /** Where a live key's row is: its segment and slot. */
+  locate(key: string): RowRef | null {
+    const location = this.locations.get(key);
+    return location === undefined ? null : this.resolve(location);
+  }
+
+
+
   query(request: EngineQuery): Hit[] {
+    return this.queryWithPlan(request).hits;
+  }
+
+  /** The hits, and what the search did per segment (explain, recall sampling). */
+  queryWithPlan(request: EngineQuery): { hits: Hit[]; plan: SearchSummary } {
     const segments = this.segments;
     const k = Math.min(request.k, this.count);
     const top = new TopK(k);
-    const ef = this.effectiveEf(request.search.ef);
-    segments.forEach((segment, ordinal) => {
-      const base = ordinal * SLOT_SPAN;
-      const graph = segment.graph;
-      if (!graph || graph.size === 0) {
-        this.flat.search(segment, this.kernelMetric, request.vector, top, base, request.search);
-        return;
-      }
-      segment.arena.setQuery(request.vector);
-      graph.search(segment.marks, top, base, ef);
-      // rows the graph does not cover yet are searchable at once: scanned exactly
-      scanRange(segment.arena, segment.marks, this.kernelMetric, top, base, graph.size, segment.count);
-    });
+    const summary: SearchSummary = { scanned: 0, reranked: 0, candidates: 0, estimates: false, approximate: false };
+    segments.forEach((segment, ordinal) => this.searchSegment(segment, request.vector, k, request.search.ef, top, ordinal * SLOT_SPAN, summary));
     const { distances, ids } = top.drain();
     const hits: Hit[] = [];
     for (let i = 0; i < ids.length; i++) {
@@ -211,12 +285,74 @@ export class CollectionEngine {
       if (request.minScore !== undefined && hit.score < request.minScore) break;
       hits.push(hit);
     }
-    return hits;
+    return { hits, plan: summary };
   }
 
-  /** The beam width a graph search uses: the request's, else the index's default, never below k. */
-  effectiveEf(requested: number | undefined): number {
-    return requested ?? (this.definition.index.type === 'vamana' ? GRAPH_DEFAULTS.vamana.ef : GRAPH_DEFAULTS.hnsw.ef);
+  /**
+   * One segment's best k, pushed into `top` as (distance, base + slot). Float32 segments: the graph's
+   * beam plus an exact scan of the rows it does not cover yet (or an exact scan of all rows). Segments
+   * with codes: the same over the codes into a candidate list — the graph's whole beam (ef), or for an
+   * exact scan FLAT_RERANK_PER_K · k (or search.ef) — which is then re-ranked on the segment's re-rank
+   * data (float32 rows, a two-level LVQ's second level, LVQ-8 rows); with no re-rank data the code
+   * distances are the scores.
+   */
+  searchSegment(segment: Segment, vector: Float32Array, k: number, requestedEf: number | undefined, top: TopK, base: number, summary?: SearchSummary): void {
+    if (segment.count === 0 || k === 0) return;
+    const graph = segment.graph !== null && segment.graph.size > 0 ? segment.graph : null;
+    const arena = segment.arena;
+    arena.setQuery(vector);
+    const indexed = graph?.size ?? 0;
+    if (summary) {
+      summary.scanned += segment.count - indexed;
+      if (graph || segment.codes) summary.approximate = true;
+    }
+    if (segment.codes === null) {
+      if (graph) graph.search(segment.marks, top, base, this.effectiveEf(requestedEf, segment.index));
+      scanRange(arena, segment.marks, this.kernelMetric, top, base, indexed, segment.count);
+      return;
+    }
+    const width = graph ? Math.max(k, this.effectiveEf(requestedEf, segment.index)) : Math.max(k, requestedEf ?? FLAT_RERANK_PER_K * k);
+    const candidates = new TopK(width);
+    if (graph) graph.search(segment.marks, candidates, 0, width);
+    scanRange(arena, segment.marks, this.kernelMetric, candidates, 0, indexed, segment.count);
+    this.rerank(segment, vector, candidates, top, base, summary);
+  }
+
+  /** Scores the candidates (slots) on the segment's re-rank data and offers them to `top`. */
+  rerank(segment: Segment, vector: Float32Array, candidates: TopK, top: TopK, base: number, summary?: SearchSummary): void {
+    const { distances, ids } = candidates.drain();
+    const n = ids.length;
+    if (summary) summary.candidates += n;
+    const rerank = segment.index.rerank ?? 'none';
+    let scores: ArrayLike<number> = distances;
+    if (rerank === 'float32') {
+      const floats = segment.vectors;
+      assert(floats !== null, `segment ${segment.id} re-ranks on float32 rows it does not hold`);
+      floats.setQuery(vector);
+      scores = floats.distancesOf(this.kernelMetric, ids);
+    } else if (rerank === 'lvq8' && isTwoLevel(segment.index.quantize)) {
+      scores = segment.codes!.rerankOf(this.kernelMetric, ids);
+    } else if (rerank === 'lvq8') {
+      const rows = segment.rerankCodes;
+      assert(rows !== null, `segment ${segment.id} re-ranks on LVQ-8 rows it does not hold`);
+      rows.setQuery(vector);
+      scores = rows.distancesOf(this.kernelMetric, ids);
+    } else if (summary) {
+      summary.estimates = true;
+    }
+    if (summary && scores !== distances) summary.reranked += n;
+    let worst = top.worst;
+    for (let i = 0; i < n; i++) {
+      if (scores[i] < worst) {
+        top.push(scores[i], base + ids[i]);
+        worst = top.worst;
+      }
+    }
+  }
+
+  /** The beam width a graph search uses: the request's, else the index's default (never below k: callers). */
+  effectiveEf(requested: number | undefined, index: IndexConfig = this.definition.index): number {
+    return requested ?? (index.type === 'vamana' ? GRAPH_DEFAULTS.vamana.ef : GRAPH_DEFAULTS.hnsw.ef);
   }
 
   /** Rows stored but not yet in their segment's graph. */
@@ -271,11 +407,23 @@ export class CollectionEngine {
     return segment;
   }
 
-  /** Recovery: rebuilds a sealed segment from its file's contents (graph included) and installs it. */
+  /**
+   * Recovery: rebuilds a sealed segment from its file's contents (graph and codes included) and installs
+   * it. A segment whose file names another index (a reindex was converting it) keeps that index until the
+   * conversion, which resumes in the background, replaces it.
+   */
   restoreSegment(contents: SegmentContents, deletedSlots: Uint32Array, file: string): void {
     const { id, keys } = contents;
-    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, this.arenaOptions());
-    segment.load(keys, contents.vectors, contents.metadata, contents.documents);
+    const index = contents.index ?? this.definition.index;
+    const codebook = contents.codebook ? this.codebookOf(contents.codebook, file) : null;
+    if ((codebook === null) !== (contents.codes === undefined) || (codebook !== null && !codebookFits(codebook, index, this.definition.dimension))) {
+      throw new QuiverError('CORRUPTED', `${file}: its codes do not match its index ${printRecipe(index)}.`, { file });
+    }
+    // float32 rows stay in memory unless the file keeps them for us and they are not the re-rank data
+    const keepVectors = !(this.context.vectorsOnDisk && contents.rows && codebook && index.rerank !== 'float32');
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, index, { arena: this.arenaOptions(index), vectors: keepVectors });
+    segment.load(keys, contents.vectors, contents.metadata, contents.documents, codebook ? { codebook, ...contents.codes! } : undefined);
+    segment.file = contents.rows ?? null;
     // indexes come from the file when it has them (version 2), else they are rebuilt from the records
     if (contents.payloadIndex) segment.payload = decodePayloadIndex(contents.payloadIndex, keys.length, file);
     for (const field of this.indexedFields) segment.payload.ensure(field, segment.metadata);
@@ -285,18 +433,49 @@ export class CollectionEngine {
       segment.text = new TextIndex(this.analyzer);
       for (let slot = 0; slot < keys.length; slot++) segment.text.add(slot, contents.documents[slot]);
     }
-    if (this.graphFactory) {
-      const config = graphConfigOf(this.definition.index, id);
-      if (contents.graph && contents.graph.kind !== this.definition.index.type) {
-        throw new QuiverError('CORRUPTED', `${file} holds a ${contents.graph.kind} graph but collection "${this.name}" uses ${this.definition.index.type}.`, { file });
+    const factory = factoryOf(index);
+    if (factory) {
+      if (contents.graph && contents.graph.kind !== index.type) {
+        throw new QuiverError('CORRUPTED', `${file} holds a ${contents.graph.kind} graph but its index is ${printRecipe(index)}.`, { file });
       }
-      segment.graph = contents.graph
-        ? this.graphFactory.decode(contents.graph.bytes, file, segment.arena, this.kernelMetric, config)
-        : this.graphFactory.create(segment.arena, this.kernelMetric, config);
+      const config = graphConfigOf(index, id);
+      segment.graph = contents.graph ? factory.decode(contents.graph.bytes, file, segment.arena, this.kernelMetric, config) : factory.create(segment.arena, this.kernelMetric, config);
       if (segment.graph.size > keys.length) throw new QuiverError('CORRUPTED', `${file}: its graph covers ${segment.graph.size} rows of ${keys.length}.`, { file });
       segment.graphPersistedSize = segment.graph.size;
+    } else if (contents.graph) {
+      throw new QuiverError('CORRUPTED', `${file} holds a ${contents.graph.kind} graph but its index is ${printRecipe(index)}.`, { file });
     }
     this.adoptSealed(segment, deletedSlots);
+  }
+
+  /** Codebooks read from segment files, by generation: segments of one training share one. */
+  private readonly codebooks = new Map<number, { bytes: Uint8Array; codebook: Codebook }>();
+
+  private codebookOf(bytes: Uint8Array, file: string): Codebook {
+    const codebook = decodeCodebook(bytes, `${file} (codebook)`, this.context.backend);
+    const known = this.codebooks.get(codebook.generation);
+    if (known) {
+      if (known.bytes.length !== bytes.length || known.bytes.some((b, i) => b !== bytes[i])) {
+        throw new QuiverError('CORRUPTED', `${file}: codebook generation ${codebook.generation} differs from the one another segment holds.`, { file });
+      }
+      return known.codebook;
+    }
+    this.codebooks.set(codebook.generation, { bytes, codebook });
+    this.generation = Math.max(this.generation, codebook.generation);
+    return codebook;
+  }
+
+  /**
+   * Recovery, after every segment is restored and before the log is replayed: the newest codebook that
+   * serves the collection's index becomes the one new rows are encoded with (no retraining).
+   */
+  finishRestore(): void {
+    let newest: Codebook | null = null;
+    for (const { codebook } of this.codebooks.values()) {
+      if (codebookFits(codebook, this.definition.index, this.definition.dimension) && (newest === null || codebook.generation > newest.generation)) newest = codebook;
+    }
+    this.codebooks.clear();
+    if (newest !== null) this.useCodebook(newest);
   }
 
   /** Recovery: installs a sealed segment loaded from its file; later segments win for the same key. */
@@ -325,11 +504,13 @@ export class CollectionEngine {
 
   /**
    * Rewrites the sealed segments chosen by `pick` into one segment holding only their live records,
-   * and swaps it in. Synchronous, so no write can interleave. Returns the new segment, or null.
+   * and swaps it in. Synchronous, so no write can interleave. Returns the new segment, or null. Only
+   * segments that follow the collection's index and have their float32 rows at hand (in memory, or read
+   * back into loadedVectors by the db) are offered to `pick`.
    */
   compact(pick: (segments: readonly Segment[]) => Segment[]): { replaced: Segment[]; segment: Segment } | null {
     // a segment whose graph a parallel build is still writing is not compacted until it is done
-    const picked = pick(this.sealedSegments.filter((s) => s.graph?.building !== true));
+    const picked = pick(this.sealedSegments.filter((s) => s.graph?.building !== true && s.hasVectors && !this.isStale(s)));
     if (picked.length === 0) return null;
     // The segment with the largest graph goes first: its graph is kept, so the fewest rows are re-inserted.
     const largest = picked.reduce((a, b) => ((b.graph?.size ?? 0) > (a.graph?.size ?? 0) ? b : a));
@@ -349,9 +530,8 @@ export class CollectionEngine {
     for (const source of chosen) {
       for (let slot = 0; slot < source.count; slot++) {
         if (source.isDeleted(slot)) continue;
-        const key = source.keys[slot];
-        const newSlot = merged.append(key, source.arena.row(slot), source.metadata[slot], source.documents[slot]);
-        this.locations.set(key, merged.id * SLOT_SPAN + newSlot);
+        const newSlot = merged.appendFrom(source, slot, source.vectorRow(slot)!);
+        this.locations.set(source.keys[slot], merged.id * SLOT_SPAN + newSlot);
       }
     }
     if (firstGraph) merged.graph = firstGraph.graph.remap(firstGraph.oldToNew, first.liveCount, merged.arena);
@@ -375,7 +555,9 @@ export class CollectionEngine {
    * cover their rows first: rows a graph does not cover are scanned exactly for every estimate.
    */
   lidEstimator(segments: readonly Segment[]): LidEstimator<Segment> {
-    return new LidEstimator(segments, this.kernelMetric);
+    for (const s of segments) assert(s.vectors !== null, `lidEstimator: segment ${s.id} needs its float32 rows in memory (restoreVectors)`);
+    this.lidEstimate = new LidEstimator(segments, this.kernelMetric);
+    return this.lidEstimate;
   }
 
   /**
@@ -386,6 +568,7 @@ export class CollectionEngine {
    */
   rewriteInLidOrder(estimator: LidEstimator<Segment>): { replaced: Segment[]; segment: Segment } | null {
     const chosen = [...estimator.sources];
+    if (this.lidEstimate === estimator) this.lidEstimate = null;
     assert(estimator.done === estimator.rows, 'rewriteInLidOrder: the LID estimate is not finished');
     for (const s of chosen) assert(this.sealedSegments.includes(s) && s.graph?.building !== true, `rewriteInLidOrder: segment ${s.id} changed during the estimate`);
     if (chosen.length === 0) return null;
@@ -393,14 +576,14 @@ export class CollectionEngine {
     // Vamana's builds visit rows in a seeded random order unless told to follow the slots. Only this
     // segment's build is: if a reopen finds its graph unfinished, the rest is built in Vamana's default
     // order, which costs the ordering's gain, nothing else.
-    const merged = this.newSegment(Math.max(1, live), 'slots');
+    const merged = this.newSegment(Math.max(1, live), { buildOrder: 'slots' });
     for (const row of orderByLid(estimator.lid, 'descending')) {
       const source = chosen[estimator.sourceOf[row]];
       const slot = estimator.slotOf[row];
       if (source.isDeleted(slot)) continue;
-      const key = source.keys[slot];
-      const newSlot = merged.append(key, source.arena.row(slot), source.metadata[slot], source.documents[slot]);
-      this.locations.set(key, merged.id * SLOT_SPAN + newSlot);
+      // codes are copied (or encoded with the current codebook): the rewritten segment is searched as before
+      const newSlot = merged.appendFrom(source, slot, source.vectorRow(slot)!);
+      this.locations.set(source.keys[slot], merged.id * SLOT_SPAN + newSlot);
     }
     assert(merged.count === live, `rewriteInLidOrder: ${merged.count} rows written, ${live} live`);
     merged.lidOrdered = true;
@@ -420,37 +603,238 @@ export class CollectionEngine {
     return { replaced: chosen, segment: merged };
   }
 
-  /** Bytes per live vector by part, as stats() reports them. */
-  memory(): { vectors: number; metadata: number; graph: number; payloadIndexes: number; textIndex: number; segments: number } {
-    let vectorBytes = 0;
-    let payloadBytes = 0;
-    let graphBytes = 0;
-    let payloadIndexBytes = 0;
-    let textBytes = 0;
+  /** Bytes held in memory, by part, over all segments (stats() divides by the live count). */
+  memory(): { vectors: number; codes: number; rerank: number; metadata: number; graph: number; payloadIndexes: number; textIndex: number; segments: number } {
+    const out = { vectors: 0, codes: 0, rerank: 0, metadata: 0, graph: 0, payloadIndexes: 0, textIndex: 0, segments: this.segments.length };
     for (const s of this.segments) {
-      vectorBytes += s.arena.rowBytes;
-      payloadBytes += s.payloadBytes;
-      graphBytes += s.graph?.memoryBytes ?? 0;
-      payloadIndexBytes += s.payload.bytes;
-      textBytes += s.text?.bytes ?? 0;
+      const floats = s.vectors?.rowBytes ?? 0;
+      // float32 rows a trained segment re-ranks on are its re-rank data; otherwise they are just resident
+      if (s.codes !== null && s.index.rerank === 'float32') out.rerank += floats;
+      else out.vectors += floats;
+      out.codes += s.codes?.rowBytes ?? 0;
+      out.rerank += (s.codes?.residualBytes ?? 0) + (s.rerankCodes?.rowBytes ?? 0);
+      out.metadata += s.payloadBytes;
+      out.graph += s.graph?.memoryBytes ?? 0;
+      out.payloadIndexes += s.payload.bytes;
+      out.textIndex += s.text?.bytes ?? 0;
     }
-    return { vectors: vectorBytes, metadata: payloadBytes, graph: graphBytes, payloadIndexes: payloadIndexBytes, textIndex: textBytes, segments: this.segments.length };
+    return out;
+  }
+
+  // ---- compression: training, codebooks, float32 rows in memory ----
+
+  /** The collection's index has a quantizer. */
+  get quantized(): boolean {
+    const q = this.definition.index.quantize;
+    return q !== undefined && q !== 'none';
+  }
+
+  /** The codebook new rows are encoded with (null: untrained, or no quantizer). */
+  get codebook(): Codebook | null {
+    return this.currentCodebook;
+  }
+
+  get drift(): DriftMonitor | null {
+    return this.driftMonitor;
+  }
+
+  /** A quantized collection past the training threshold that has not trained yet. */
+  get wantsTraining(): boolean {
+    return this.quantized && this.currentCodebook === null && this.count >= Math.max(TRAINING.threshold, this.minimumTrainingRows);
+  }
+
+  get minimumTrainingRows(): number {
+    return minimumTrainingRows(this.definition.index, this.definition.dimension);
+  }
+
+  /**
+   * The rows of a training sample: up to TRAINING.sampleMax live rows, spread evenly over the collection
+   * in segment order (deterministic). The db reads their float32 values (memory or segment files).
+   */
+  trainingRows(max: number = TRAINING.sampleMax): RowRef[] {
+    const live: RowRef[] = [];
+    const total = this.count;
+    const want = Math.min(max, total);
+    if (want === 0) return live;
+    let seen = 0;
+    let next = 0;
+    for (const segment of this.segments) {
+      for (let slot = 0; slot < segment.count && live.length < want; slot++) {
+        if (segment.isDeleted(slot)) continue;
+        if (seen++ === Math.floor((next * total) / want)) {
+          live.push({ segment, slot });
+          next++;
+        }
+      }
+    }
+    return live;
+  }
+
+  /**
+   * Trains a new codebook generation on `rows` vectors packed in `sample` and makes it the one new rows
+   * are encoded with: the growing segment is sealed first, so every existing row sits in a sealed segment
+   * that staleSegments() then lists for encoding.
+   */
+  train(sample: Float32Array, rows: number): Codebook {
+    const codebook = trainCodebook(this.definition.index, this.definition.dimension, sample, rows, this.generation + 1, this.context.backend);
+    this.generation = codebook.generation;
+    this.freeze();
+    this.useCodebook(codebook);
+    return codebook;
+  }
+
+  private useCodebook(codebook: Codebook): void {
+    this.currentCodebook = codebook;
+    this.generation = Math.max(this.generation, codebook.generation);
+    this.driftMonitor = new DriftMonitor(codebook);
+    const growing = this.growingSegment;
+    if (growing.codebook !== codebook) growing.installCodes(codebook, growing.encodeWith(codebook));
+  }
+
+  /** A segment whose graph or codes do not follow the collection's current index and codebook. */
+  isStale(segment: Segment): boolean {
+    const index = this.definition.index;
+    if (!sameGraph(segment.index, index) || segment.index.quantize !== index.quantize || segment.index.rerank !== index.rerank) return true;
+    return this.currentCodebook !== null && segment.codebook !== this.currentCodebook;
+  }
+
+  /** Sealed segments to bring up to date (encode with the current codebook, or rebuild for a new index). */
+  staleSegments(): Segment[] {
+    return this.sealedSegments.filter((s) => this.isStale(s) && s.graph?.building !== true);
+  }
+
+  /** Whether a stale segment needs a new graph (its index's graph differs), not just new codes. */
+  needsRebuild(segment: Segment): boolean {
+    return !sameGraph(segment.index, this.definition.index);
+  }
+
+  /**
+   * Installs codes encoded (segment.encodeWith) for a sealed segment with the current codebook. False
+   * when the work is moot: the segment was replaced meanwhile, or another training made a newer codebook.
+   */
+  installCodes(segment: Segment, codebook: Codebook, codes: ReturnType<Segment['encodeWith']>, rows?: Float32Array): boolean {
+    if (this.segmentsById.get(segment.id) !== segment || codebook !== this.currentCodebook || codes.codes.count !== segment.count) return false;
+    // float32 re-ranking needs the rows in memory again
+    if (this.definition.index.rerank === 'float32' && segment.vectors === null) segment.restoreVectors(rows);
+    segment.installCodes(codebook, codes);
+    segment.index = this.definition.index;
+    // the file no longer matches: it is written again at the next checkpoint
+    segment.persisted = false;
+    return true;
+  }
+
+  /**
+   * Goes back to float32 rows for a stale segment while the collection has no codebook (its index lost
+   * the quantizer, or has one not trained yet). `rows` are the packed rows when not in memory.
+   */
+  dropCodes(segment: Segment, rows?: Float32Array): boolean {
+    if (this.segmentsById.get(segment.id) !== segment || this.currentCodebook !== null || this.needsRebuild(segment)) return false;
+    segment.dropCodes(rows);
+    segment.index = this.definition.index;
+    segment.persisted = false;
+    return true;
+  }
+
+  /**
+   * A replacement for a segment whose graph follows another index (reindex): the same rows in the same
+   * slots (deleted ones too, so slots and marks carry over), encoded with the current codebook, and an
+   * empty graph of the collection's index for the caller to build (graph.insertUpTo, in slices).
+   * Nothing changes until installRebuild.
+   */
+  startRebuild(segment: Segment, rows: Float32Array): Segment {
+    const shadow = this.newSegment(Math.max(1, segment.count), { register: false, maximumRowBytes: 0, buildOrder: segment.lidOrdered ? 'slots' : undefined });
+    const d = this.definition.dimension;
+    for (let slot = 0; slot < segment.count; slot++) shadow.appendFrom(segment, slot, rows.subarray(slot * d, (slot + 1) * d));
+    shadow.lidOrdered = segment.lidOrdered;
+    return shadow;
+  }
+
+  /**
+   * Swaps a built replacement in for `segment`: its deletion marks as they are now, and the keys still
+   * living there. False when the work is moot (the segment was replaced, or the index changed again).
+   */
+  installRebuild(segment: Segment, shadow: Segment): boolean {
+    const at = this.sealedSegments.indexOf(segment);
+    if (at < 0 || this.segmentsById.get(segment.id) !== segment || shadow.index !== this.definition.index) return false;
+    for (let slot = 0; slot < segment.count; slot++) {
+      if (segment.isDeleted(slot)) shadow.markDeleted(slot);
+      else this.locations.set(segment.keys[slot], shadow.id * SLOT_SPAN + slot);
+    }
+    shadow.sealed = true;
+    this.sealedSegments[at] = shadow;
+    this.segmentsById.delete(segment.id);
+    this.segmentsById.set(shadow.id, shadow);
+    return true;
+  }
+
+  /**
+   * Changes the collection's index (reindex). New rows follow it at once (the growing segment is sealed
+   * first); existing segments become stale and keep serving queries with their old graph and codes
+   * until the db converts them (staleSegments). A new quantizer starts untrained.
+   */
+  changeIndex(index: IndexConfig): void {
+    this.freeze();
+    this.currentDefinition = { ...this.definition, index };
+    this.currentFactory = factoryOf(index);
+    // a codebook of the same quantizers serves the new index as it is (only the re-rank or graph changed)
+    if (this.currentCodebook !== null && !codebookFits(this.currentCodebook, index, this.definition.dimension)) {
+      this.currentCodebook = null;
+      this.driftMonitor = null;
+    }
+    // the empty growing segment was made for the old index
+    this.segmentsById.delete(this.growingSegment.id);
+    this.growingSegment = this.newSegment(64);
+  }
+
+  /**
+   * Whether a sealed segment's float32 rows can leave memory: a store keeps them in the segment's file,
+   * codes serve its searches, they are not its re-rank data, and no graph build needs them any more.
+   */
+  canReleaseVectors(segment: Segment): boolean {
+    return (
+      this.context.vectorsOnDisk === true &&
+      segment.sealed &&
+      segment.vectors !== null &&
+      segment.file !== null &&
+      segment.codes !== null &&
+      segment.index.rerank !== 'float32' &&
+      !this.isStale(segment) &&
+      // an LID estimate reads them as its queries
+      !(this.lidEstimate?.sources.includes(segment) ?? false) &&
+      (segment.graph === null || (segment.graph.size === segment.count && segment.graph.building !== true))
+    );
+  }
+
+  /** Releases every float32 row set canReleaseVectors allows; returns how many segments did. */
+  releaseVectors(): number {
+    let released = 0;
+    for (const segment of this.sealedSegments) {
+      if (!this.canReleaseVectors(segment)) continue;
+      segment.releaseVectors();
+      released++;
+    }
+    return released;
   }
 
   /** Shared memory with a lane per build thread for graph segments (HNSW, Vamana) when parallel builds are on. */
-  private arenaOptions(): ArenaOptions | undefined {
+  private arenaOptions(index: IndexConfig = this.definition.index): ArenaOptions | undefined {
     const threads = this.context.buildThreads ?? 1;
-    if (threads <= 1 || this.definition.index.type === 'flat' || this.context.backend.sharedMemory !== true) return undefined;
+    if (threads <= 1 || index.type === 'flat' || this.context.backend.sharedMemory !== true) return undefined;
     return { shared: true, lanes: threads };
   }
 
-  private newSegment(initialCapacity: number, buildOrder?: GraphConfig['buildOrder']): Segment {
+  private newSegment(initialCapacity: number, options: { buildOrder?: GraphConfig['buildOrder']; register?: boolean; maximumRowBytes?: number } = {}): Segment {
+    const { buildOrder, register = true, maximumRowBytes = this.context.segmentBytesMax } = options;
     const id = this.context.nextSegmentId();
-    const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, this.context.segmentBytesMax, this.arenaOptions());
+    const index = this.definition.index;
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, maximumRowBytes, index, {
+      arena: this.arenaOptions(),
+      codebook: this.currentCodebook,
+    });
     for (const field of this.indexedFields) segment.payload.ensure(field, segment.metadata);
     segment.text = new TextIndex(this.analyzer);
-    if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, { ...graphConfigOf(this.definition.index, id), buildOrder });
-    this.segmentsById.set(id, segment);
+    if (this.graphFactory) segment.graph = this.graphFactory.create(segment.arena, this.kernelMetric, { ...graphConfigOf(index, id), buildOrder });
+    if (register) this.segmentsById.set(id, segment);
     return segment;
   }
 
@@ -545,9 +929,22 @@ export class CollectionEngine {
     }
     if (include.has('metadata') && segment.metadata[slot] !== undefined) hit.metadata = structuredClone(segment.metadata[slot]);
     if (include.has('document') && segment.documents[slot] !== undefined) hit.document = segment.documents[slot];
-    if (include.has('vector')) hit.vector = segment.arena.row(slot);
+    if (include.has('vector')) {
+      // without float32 rows in memory the db reads the vector from the segment file
+      const vector = segment.vectorRow(slot);
+      if (vector !== null) hit.vector = vector;
+    }
     return hit;
   }
+}
+
+function factoryOf(index: IndexConfig): GraphFactory | null {
+  return index.type === 'hnsw' ? hnswFactory : index.type === 'vamana' ? vamanaFactory : null;
+}
+
+/** Whether two configs make the same graph (the same kind and parameters). */
+export function sameGraph(a: IndexConfig, b: IndexConfig): boolean {
+  return a.type === b.type && a.connectivity === b.connectivity && a.expansionAdd === b.expansionAdd && a.graphDegree === b.graphDegree && a.buildWindowSize === b.buildWindowSize && a.alpha === b.alpha;
 }
 
 /** The API's two views of a kernel distance: score higher-is-better, distance lower-is-better. */

@@ -112,7 +112,8 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
       const key = segment.keys[slot];
       if (taken.has(key)) continue;
       taken.add(key);
-      arena.append(segment.arena.row(slot));
+      // a quantized segment whose float32 rows are on disk gives its codes' reconstruction: close enough to place a point
+      arena.append(segment.vectorRow(slot) ?? segment.arena.packed(slot, 1));
       keys.push(key);
       if (metadata) metadata.push(segment.metadata[slot] === undefined ? null : structuredClone(segment.metadata[slot]!));
       if (keys.length % SAMPLE_ROWS_PER_STEP === 0) yield 'sample';

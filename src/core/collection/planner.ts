@@ -23,11 +23,17 @@ import { TopK } from '../lib/topk.js';
 import { scanRange } from '../index/flat/flat.js';
 import { corpusStats, queryTerms } from '../text/bm25.js';
 import { type Fusion, type Ranked, fuse } from '../text/fusion.js';
-import type { CollectionEngine, Hit, IncludeField } from './collection.js';
+import type { CollectionEngine, Hit, IncludeField, SearchSummary } from './collection.js';
 import type { Segment } from './segment.js';
 
 /** A location packs (segment ordinal in the query's segment list, slot) into one safe integer. */
 const SLOT_SPAN = 2 ** 32;
+
+/**
+ * Exact scans over codes (flat quantized collections, small filtered sets) re-rank this many candidates
+ * per k by default (search.ef sets the number instead); graphs re-rank their whole beam (ef).
+ */
+export const FLAT_RERANK_PER_K = 10;
 
 /** Candidates each side of a hybrid query contributes to the fusion (at least k). */
 export const HYBRID_DEPTH = 50;
@@ -98,6 +104,8 @@ export interface EnginePlan {
   terms?: string[];
   fusion?: Fusion;
   perSegment: SegmentPlan[];
+  /** Some scores are code distances (a quantized index without re-rank data). */
+  estimates: boolean;
 }
 
 export function runSearch(engine: CollectionEngine, request: SearchRequest, explain: boolean): { hits: Hit[]; plan?: EnginePlan } {
@@ -109,9 +117,10 @@ export function runSearch(engine: CollectionEngine, request: SearchRequest, expl
   const ef = engine.graphFactory ? engine.effectiveEf(request.ef) : undefined;
   let hits: Hit[];
   let terms: string[] | undefined;
+  const summary: SearchSummary = { scanned: 0, candidates: 0, reranked: 0, estimates: false, approximate: false };
 
   if (request.mode === 'vector') {
-    const top = vectorTop(engine, segments, request.vector!, request.k, matching, estimate, widths(ef, request), request.strategy ?? 'auto', plans);
+    const top = vectorTop(engine, segments, request.vector!, request.k, matching, estimate, widths(ef, request), request.strategy ?? 'auto', plans, summary);
     const { distances, ids } = top.drain();
     hits = [];
     for (let i = 0; i < ids.length; i++) {
@@ -125,7 +134,7 @@ export function runSearch(engine: CollectionEngine, request: SearchRequest, expl
     terms = keyword.terms;
     let ranked: { id: number; score: number }[] = keyword.ranked;
     if (request.mode === 'hybrid') {
-      const top = vectorTop(engine, segments, request.vector!, depth, matching, estimate, widths(ef, { ...request, k: depth }), request.strategy ?? 'auto', plans);
+      const top = vectorTop(engine, segments, request.vector!, depth, matching, estimate, widths(ef, { ...request, k: depth }), request.strategy ?? 'auto', plans, summary);
       const { distances, ids } = top.drain();
       const vectorRanked: Ranked[] = [];
       for (let i = 0; i < ids.length; i++) vectorRanked.push({ id: ids[i], score: engine.scoreOf(distances[i]) });
@@ -138,7 +147,7 @@ export function runSearch(engine: CollectionEngine, request: SearchRequest, expl
     }
   }
   if (plans === null) return { hits };
-  return { hits, plan: summarise(request, plans, segments.length, ef, terms, filter !== null) };
+  return { hits, plan: { ...summarise(request, plans, segments.length, ef, terms, filter !== null), estimates: summary.estimates } };
 }
 
 /** Beam widths: of plain graph searches (ef, at least k), and of filtered traversals (see FILTERED_WIDTH_MIN). */
@@ -147,7 +156,7 @@ function widths(ef: number | undefined, request: SearchRequest): { plain: number
   return { plain, filtered: request.ef === undefined ? Math.max(plain, FILTERED_WIDTH_MIN) : plain };
 }
 
-function summarise(request: SearchRequest, plans: SegmentPlan[], segments: number, ef: number | undefined, terms: string[] | undefined, filtered: boolean): EnginePlan {
+function summarise(request: SearchRequest, plans: SegmentPlan[], segments: number, ef: number | undefined, terms: string[] | undefined, filtered: boolean): Omit<EnginePlan, 'estimates'> {
   const vectorPlans = plans.filter((p) => p.strategy !== 'keyword');
   let strategy: EnginePlan['strategy'];
   if (request.mode === 'keyword') strategy = 'keyword';
@@ -156,7 +165,7 @@ function summarise(request: SearchRequest, plans: SegmentPlan[], segments: numbe
   else if (vectorPlans.some((p) => p.strategy === 'graph')) strategy = 'graph';
   else strategy = 'exact';
   const byVector = request.mode === 'keyword' ? plans : vectorPlans;
-  const plan: EnginePlan = {
+  const plan: Omit<EnginePlan, 'estimates'> = {
     strategy,
     segments,
     scanned: byVector.reduce((n, p) => n + p.scanned, 0),
@@ -172,7 +181,11 @@ function summarise(request: SearchRequest, plans: SegmentPlan[], segments: numbe
   return plan;
 }
 
-/** The best k of every segment by vector, under the filter. */
+/**
+ * The best k of every segment by vector, under the filter. Segments with codes (quantized collections)
+ * run the same paths over their codes into a candidate list of the path's width, which is then re-ranked
+ * (engine.rerank) into the result.
+ */
 function vectorTop(
   engine: CollectionEngine,
   segments: readonly Segment[],
@@ -183,11 +196,11 @@ function vectorTop(
   width: { plain: number; filtered: number },
   strategy: 'auto' | 'exact' | 'graph',
   plans: SegmentPlan[] | null,
+  summary: SearchSummary,
 ): TopK {
   const top = new TopK(k);
   const metric = engine.kernelMetric;
   segments.forEach((segment, ordinal) => {
-    const base = ordinal * SLOT_SPAN;
     const graph = segment.graph !== null && segment.graph.size > 0 ? segment.graph : null;
     const allowed = matching(segment);
     const matches = allowed === null ? segment.liveCount : allowed.countAndNot(segment.deletedBits);
@@ -198,33 +211,47 @@ function vectorTop(
     }
     if (matches === 0) return;
     segment.arena.setQuery(vector);
+    // where this segment's results go: the answer, or (over codes) a candidate list of `size` to re-rank
+    const quantized = segment.codes !== null;
+    let candidates: TopK | null = null;
+    const into = (size: number): { out: TopK; base: number } => {
+      if (!quantized) return { out: top, base: ordinal * SLOT_SPAN };
+      candidates = new TopK(Math.max(k, size));
+      return { out: candidates, base: 0 };
+    };
+    const exactWidth = Math.max(k, FLAT_RERANK_PER_K * k);
     if (allowed === null || matches === segment.liveCount) {
       // the filter passes every live row here: the plain search
       if (graph === null) {
-        scanRange(segment.arena, segment.marks, metric, top, base, 0, segment.count);
+        const { out, base } = into(exactWidth);
+        scanRange(segment.arena, segment.marks, metric, out, base, 0, segment.count);
         if (plan !== null) Object.assign(plan, { strategy: 'exact', scanned: segment.count });
-        return;
+      } else {
+        const { out, base } = into(width.plain);
+        graph.search(segment.marks, out, base, width.plain);
+        scanRange(segment.arena, segment.marks, metric, out, base, graph.size, segment.count);
+        if (plan !== null) Object.assign(plan, { strategy: 'graph', scanned: segment.count - graph.size });
       }
-      graph.search(segment.marks, top, base, width.plain);
-      scanRange(segment.arena, segment.marks, metric, top, base, graph.size, segment.count);
-      if (plan !== null) Object.assign(plan, { strategy: 'graph', scanned: segment.count - graph.size });
-      return;
+    } else {
+      const filteredWidth = width.filtered;
+      if (graph === null || strategy === 'exact' || (strategy === 'auto' && matches <= exactMatchesMax(filteredWidth))) {
+        const { out, base } = into(Math.max(filteredWidth, exactWidth));
+        const scanned = scanMatching(engine, segment, allowed, out, base, 0, segment.count);
+        if (plan !== null) Object.assign(plan, { strategy: 'exact', scanned });
+      } else {
+        const { out, base } = into(filteredWidth);
+        const found = graph.searchFiltered(segment.marks, allowed, out, base, filteredWidth);
+        let scanned = 0;
+        if (found < filteredWidth) {
+          // the traversal reports fewer than its width only when it ran out of matching rows; check that
+          const indexedMatches = countMatching(segment, allowed, 0, graph.size);
+          if (found < indexedMatches) scanned += scanMatching(engine, segment, allowed, out, base, 0, graph.size);
+        }
+        scanned += scanMatching(engine, segment, allowed, out, base, graph.size, segment.count);
+        if (plan !== null) Object.assign(plan, { strategy: 'filtered-graph', scanned });
+      }
     }
-    const filteredWidth = width.filtered;
-    if (graph === null || strategy === 'exact' || (strategy === 'auto' && matches <= exactMatchesMax(filteredWidth))) {
-      const scanned = scanMatching(engine, segment, allowed, top, base, 0, segment.count);
-      if (plan !== null) Object.assign(plan, { strategy: 'exact', scanned });
-      return;
-    }
-    const found = graph.searchFiltered(segment.marks, allowed, top, base, filteredWidth);
-    let scanned = 0;
-    if (found < filteredWidth) {
-      // the traversal reports fewer than its width only when it ran out of matching rows; check that
-      const indexedMatches = countMatching(segment, allowed, 0, graph.size);
-      if (found < indexedMatches) scanned += scanMatching(engine, segment, allowed, top, base, 0, graph.size);
-    }
-    scanned += scanMatching(engine, segment, allowed, top, base, graph.size, segment.count);
-    if (plan !== null) Object.assign(plan, { strategy: 'filtered-graph', scanned });
+    if (candidates !== null) engine.rerank(segment, vector, candidates, top, ordinal * SLOT_SPAN, summary);
   });
   return top;
 }

@@ -17,6 +17,7 @@ import type { KernelMetric } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
 import { TopK } from '../lib/topk.js';
 import type { VectorArena } from '../vectors/arena.js';
+import type { ScoringArena } from '../vectors/scoring.js';
 import { scanRange } from './flat/flat.js';
 import type { GraphIndex } from './index.js';
 
@@ -64,7 +65,13 @@ export function orderByLid(lid: ArrayLike<number>, direction: 'descending' | 'as
 
 /** Rows the neighbours are searched among: a segment's arena, deletion marks and graph (if any). */
 export interface LidSource {
-  readonly arena: VectorArena;
+  /** What the graph and the scan score through: float32 rows, or a quantized segment's codes. */
+  readonly arena: ScoringArena;
+  /**
+   * The float32 rows, in memory for the estimate: each row's own query, and the Euclidean distances to
+   * the neighbours found (over codes, the search only proposes them).
+   */
+  readonly vectors: VectorArena | null;
   /** 1 where the slot is deleted: never a neighbour, never estimated. */
   readonly marks: Uint8Array;
   readonly count: number;
@@ -139,7 +146,9 @@ export class LidEstimator<Source extends LidSource = LidSource> {
   }
 
   private estimate(ordinal: number, slot: number): number {
-    const query = this.sources[ordinal].arena.row(slot);
+    const rows = this.sources[ordinal].vectors;
+    assert(rows !== null, 'LID estimates need the float32 rows in memory');
+    const query = rows.row(slot);
     const self = ordinal * SOURCE_SPAN + slot;
     const top = new TopK(this.k + 1);
     this.sources.forEach((s, t) => {
@@ -168,7 +177,8 @@ export class LidEstimator<Source extends LidSource = LidSource> {
         slots.push(id % SOURCE_SPAN);
       });
       if (slots.length === 0) continue;
-      const arena = this.sources[t].arena;
+      const arena = this.sources[t].vectors;
+      assert(arena !== null, 'LID estimates need the float32 rows in memory');
       arena.setQuery(query);
       const squared = arena.distancesOf('l2', slots);
       for (let i = 0; i < slots.length; i++) out[at[i]] = Math.sqrt(Math.max(0, squared[i]));

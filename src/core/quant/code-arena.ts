@@ -116,6 +116,26 @@ export class CodeArena implements ScoringArena {
     this.rowCount += rows;
   }
 
+  /**
+   * Appends a copy of another arena's row (same quantizer and parameters: compaction moves rows between
+   * segments without re-encoding them). Returns the new slot.
+   */
+  appendFrom(source: CodeArena, slot: number): number {
+    assert(source.quantizer === this.quantizer, 'appendFrom copies rows encoded with the same quantizer');
+    assert(slot >= 0 && slot < source.rowCount, `appendFrom: slot ${slot} of ${source.rowCount}`);
+    if (this.rowCount === this.capacity) this.grow(this.rowCount + 1);
+    const to = this.rowCount++;
+    const from = new Uint8Array(source.memory.buffer);
+    const bytes = new Uint8Array(this.memory.buffer);
+    const at = source.rowsOffset + slot * this.strideBytes;
+    bytes.set(from.subarray(at, at + this.strideBytes), this.rowsOffset + to * this.strideBytes);
+    if (this.residualStrideBytes > 0) {
+      const r = source.residualsOffset + slot * this.residualStrideBytes;
+      bytes.set(from.subarray(r, r + this.residualStrideBytes), this.residualsOffset + to * this.residualStrideBytes);
+    }
+    return to;
+  }
+
   /** A copy of code rows [first, first + rows) as stored (for the segment file). */
   encoded(first = 0, rows = this.rowCount - first): Uint8Array {
     const at = this.rowsOffset + first * this.strideBytes;

@@ -141,6 +141,12 @@ export class VectorArena {
     this.rowCount += rows;
   }
 
+  /** Forgets every row (the memory stays): a scratch arena reused for batches of rows. */
+  clear(): void {
+    assert(this.laneScratch < 0, 'a lane view never changes its rows');
+    this.rowCount = 0;
+  }
+
   /** A copy of one row. */
   row(slot: number): Float32Array {
     const at = this.rowsOffset + slot * this.strideBytes;

@@ -33,6 +33,11 @@ export interface StorageAdapter {
   exists(name: string): Promise<boolean>;
   /** The whole file, or null when it does not exist. */
   readFile(name: string): Promise<Uint8Array | null>;
+  /**
+   * `length` bytes from `offset` (fewer at the end of the file), or null when the file does not exist.
+   * Optional: without it callers read the whole file (readRange() in store.ts does the fallback).
+   */
+  readRange?(name: string, offset: number, length: number): Promise<Uint8Array | null>;
   /** Creates or replaces the file; its contents are durable only after syncFile. */
   writeFile(name: string, bytes: Uint8Array): Promise<void>;
   syncFile(name: string): Promise<void>;

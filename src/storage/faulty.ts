@@ -138,6 +138,14 @@ export class FaultyStorage implements StorageAdapter {
     return this.directory.get(name)?.data.copy() ?? null;
   }
 
+  async readRange(name: string, offset: number, length: number): Promise<Uint8Array | null> {
+    checkFileName(name);
+    this.stats.reads++;
+    await this.step(name, 'read');
+    if (this.roll(this.faults.readErrorRate)) throw ioError(name, 'read', 'EIO', this.location);
+    return this.directory.get(name)?.data.view().slice(offset, offset + length) ?? null;
+  }
+
   async writeFile(name: string, bytes: Uint8Array): Promise<void> {
     checkFileName(name);
     this.stats.writes++;

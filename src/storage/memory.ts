@@ -35,6 +35,12 @@ export class MemoryStorage implements StorageAdapter {
     return this.files.get(name)?.copy() ?? null;
   }
 
+  async readRange(name: string, offset: number, length: number): Promise<Uint8Array | null> {
+    checkFileName(name);
+    const file = this.files.get(name);
+    return file === undefined ? null : file.view().slice(offset, offset + length);
+  }
+
   async writeFile(name: string, bytes: Uint8Array): Promise<void> {
     checkFileName(name);
     const existing = this.files.get(name);

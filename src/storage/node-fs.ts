@@ -61,6 +61,31 @@ export class NodeFsStorage implements StorageAdapter {
     }
   }
 
+  async readRange(name: string, offset: number, length: number): Promise<Uint8Array | null> {
+    const path = await this.pathOf(name);
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      if (causeCodeOf(error) === 'ENOENT') return null;
+      throw toIoError(error, name, 'read', this.location);
+    }
+    try {
+      const out = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(out, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === length ? out : out.slice(0, filled);
+    } catch (error) {
+      throw toIoError(error, name, 'read', this.location);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
   async writeFile(name: string, bytes: Uint8Array): Promise<void> {
     const path = await this.pathOf(name);
     await withIoErrors(name, 'write', this.location, () => writeFile(path, bytes));

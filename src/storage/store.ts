@@ -35,7 +35,7 @@ export interface StoreOptions {
 /** What a checkpoint writes: prepared synchronously at the moment the WAL is switched. */
 export interface CheckpointPlan {
   /** Sealed segments not yet on disk, with their file bytes (encoded after the switch). */
-  newSegments: { id: number; encode(): Uint8Array }[];
+  newSegments: { id: number; encode(): Uint8Array | Promise<Uint8Array> }[];
   /** Encodes the manifest, given the WAL file replay must start from. */
   encodeManifest(walStart: number): Uint8Array;
   /** Segment ids the manifest names: every other segment file is garbage once it is durable. */
@@ -52,7 +52,7 @@ export async function writeSegmentFiles(adapter: StorageAdapter, segments: Check
   if (segments.length === 0) return;
   for (const segment of segments) {
     const file = segmentFileName(segment.id);
-    await adapter.writeFile(`${file}.tmp`, segment.encode());
+    await adapter.writeFile(`${file}.tmp`, await segment.encode());
     await adapter.syncFile(`${file}.tmp`);
     await adapter.rename(`${file}.tmp`, file);
   }
@@ -114,6 +114,17 @@ export class DurableStore {
       throw new QuiverError('CORRUPTED', `${this.adapter.location}: segment file ${file} named by the manifest is missing. Restore the directory from a backup.`, { file });
     }
     return { file, bytes };
+  }
+
+  /**
+   * Bytes [offset, offset + length) of a segment file (the adapter's readRange, else the whole file).
+   * A missing file is null: the caller decides whether that is damage or a segment compacted away.
+   */
+  async readSegmentRange(id: number, offset: number, length: number): Promise<Uint8Array | null> {
+    const file = segmentFileName(id);
+    if (this.adapter.readRange) return this.adapter.readRange(file, offset, length);
+    const bytes = await this.adapter.readFile(file);
+    return bytes === null ? null : bytes.slice(offset, offset + length);
   }
 
   /**

@@ -3,7 +3,8 @@
  * made before the collection exists (or after it is dropped) fails at use with COLLECTION_NOT_FOUND.
  * Every method validates its whole input before touching the collection.
  */
-import { type Hit, type IncludeField, checkK } from '../core/collection/collection.js';
+import { type CollectionEngine, type Hit, type IncludeField, TRAINING, checkK } from '../core/collection/collection.js';
+import { DRIFT } from '../core/collection/drift.js';
 import {
   type Metadata,
   type RecordInput,
@@ -18,7 +19,7 @@ import {
   toStoredVector,
   utf8Bytes,
 } from '../core/collection/records.js';
-import { resolveIndexConfig } from '../core/collection/index-config.js';
+import { checkIndexForDimension, resolveIndexConfig } from '../core/collection/index-config.js';
 import type { IndexConfig } from '../core/collection/recipe.js';
 import { type MapResult, mapCollection } from '../core/collection/map.js';
 import type { SegmentPlan } from '../core/collection/planner.js';
@@ -51,7 +52,11 @@ export interface QueryRequest {
 export interface QueryPlan {
   strategy: 'exact' | 'graph' | 'filtered-graph' | 'keyword' | 'hybrid';
   segments: number;
-  /** Rows scored exactly: all of them for 'exact'; for 'graph', rows not yet in a graph; matching rows scanned for filters. */
+  /**
+   * Rows scored one by one rather than through a graph: all of them for 'exact'; for 'graph', rows not
+   * yet in a graph; matching rows scanned for filters. In a quantized collection they are scored on
+   * their codes, then re-ranked.
+   */
   scanned: number;
   /** Beam width used by graph searches. */
   ef?: number;
@@ -65,7 +70,16 @@ export interface QueryPlan {
   fusion?: QueryRequest['fusion'];
   /** Filtered, keyword and hybrid queries: what each segment did. */
   perSegment?: SegmentPlan[];
+  /** True when some scores are code distances (a quantized index with no re-rank data). */
   scoresAreEstimates: boolean;
+  /** Quantized collections: the quantizer of the codes searched (rows before training are float32). */
+  quantizer?: string;
+  /** ... what candidates are re-ranked on ('float32', 'lvq8': LVQ-8 rows or a two-level LVQ's second level, 'none'). */
+  rerank?: string;
+  /** ... candidates taken from the codes over all segments (a graph's beam, or FLAT_RERANK_PER_K · k for exact scans). */
+  candidates?: number;
+  /** ... of which re-scored on the re-rank data. */
+  reranked?: number;
   kernel: string;
   index: string;
 }
@@ -80,11 +94,37 @@ export interface CollectionStats {
   deletedRecords: number;
   /** Rows stored but not yet in a graph (indexed in the background; scanned exactly meanwhile). */
   unindexed: number;
-  /** payloadIndexes and textIndex: the filter and BM25 indexes in memory (extensions of api.md's list). */
+  /**
+   * Bytes held in memory per live vector, by part: `vectors` float32 rows that are not re-rank data
+   * (unquantized collections, rows before training, segments not yet written or still being indexed, and
+   * every row of an in-memory database, which has no files to keep them in); `codes` the traversal codes;
+   * `graph` the graph's links and scratch; `rerank` what candidates are re-ranked on (float32 rows, a
+   * two-level LVQ's second level, LVQ-8 rows); `metadata` keys, metadata JSON and documents;
+   * payloadIndexes and textIndex: the filter and BM25 indexes in memory (extensions of api.md's list).
+   */
   bytesPerVector: { vectors: number; codes: number; graph: number; rerank: number; metadata: number; payloadIndexes: number; textIndex: number; total: number };
   /** Fields with a payload index: declared with payloadIndexes, then those created for filters. */
   payloadIndexes: string[];
+  /** Recall@10 of a sample of live approximate queries re-run exactly in the background; null until the first is checked (and for exact collections). */
   estimatedRecall: { recallAt10: number; sampleSize: number } | null;
+  /** Segments still following an older index or codebook: the background is converting them. */
+  staleSegments: number;
+  /** Quantized collections: the quantizer, whether it is trained, and the drift measure; null otherwise. */
+  compression: {
+    quantizer: string;
+    rerank: string;
+    trained: boolean;
+    /** Trainings so far (a re-training makes a new generation). */
+    generation: number;
+    /** Vectors the current codebook was trained on. */
+    trainingRows: number;
+    /** The collection trains by itself once it holds this many vectors. */
+    trainingThreshold: number;
+    /** Mean reconstruction error of recent inserts over the training sample's; null until measured. */
+    driftRatio: number | null;
+    /** driftRatio above this re-trains in the background. */
+    driftThreshold: number;
+  } | null;
   kernel: string;
   /** Threads graph builds use (Quiver.open's buildThreads, or 1 where builds cannot run in parallel). */
   buildThreads: number;
@@ -154,8 +194,36 @@ export class Collection {
    * the old one (document: null removes it). Every key must exist (KEY_NOT_FOUND otherwise).
    */
   async update(updates: UpdateInput[]): Promise<WriteResult> {
-    const engine = this.db.engine(this.name);
+    let engine = this.db.engine(this.name);
     checkBatch(updates, 'update');
+    // Every update is logged as the whole resulting record, so records whose float32 rows are only in a
+    // segment file (quantized collections) have them read first; the merge below is synchronous and
+    // redone should a record move meanwhile.
+    for (let attempt = 0; ; attempt++) {
+      const needed = updates.filter((u) => isPlainObject(u) && u.vector === undefined && typeof u.key === 'string').map((u) => u.key as string);
+      const fetched = new Map<string, { vector: Float32Array; at: unknown }>();
+      const missing = needed.filter((key) => {
+        const ref = engine.locate(key);
+        return ref !== null && ref.segment.vectorRow(ref.slot) === null;
+      });
+      if (missing.length > 0) {
+        const rows = await this.db.readVectors(engine, missing);
+        engine = this.db.engine(this.name);
+        missing.forEach((key, i) => {
+          const ref = engine.locate(key);
+          if (rows[i] !== null && ref !== null) fetched.set(key, { vector: rows[i]!, at: ref.segment.id * 2 ** 32 + ref.slot });
+        });
+      }
+      const stale = [...fetched].some(([key, { at }]) => {
+        const ref = engine.locate(key);
+        return ref === null || ref.segment.id * 2 ** 32 + ref.slot !== at;
+      });
+      if (!stale || attempt >= 3) return this.applyUpdate(engine, updates, fetched);
+    }
+  }
+
+  /** Validates and applies an update batch synchronously; `fetched` holds vectors read from files. */
+  private async applyUpdate(engine: CollectionEngine, updates: UpdateInput[], fetched: Map<string, { vector: Float32Array }>): Promise<WriteResult> {
     const { dimension, metric } = engine.definition;
     const pending = new Map<string, StoredRecord>();
     const missing: string[] = [];
@@ -170,6 +238,10 @@ export class Collection {
         return;
       }
       const next: StoredRecord = { ...current };
+      if (next.vector === undefined) {
+        const row = fetched.get(update.key);
+        if (row) next.vector = row.vector;
+      }
       if (update.vector !== undefined) next.vector = toStoredVector(update.vector, dimension, metric, where);
       if (update.metadata !== undefined) {
         const patch = checkMetadata(update.metadata, where) as Metadata;
@@ -182,7 +254,12 @@ export class Collection {
     if (missing.length > 0) {
       throw new QuiverError('KEY_NOT_FOUND', `update names ${missing.length} key(s) that do not exist (${missing.slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}); use upsert to create records.`, { keys: missing.slice(0, 100) });
     }
-    const sequence = await this.db.writeUpsert(engine, [...pending.values()]);
+    const records = [...pending.values()];
+    // a record moved between the read and now (it could not be re-read in three tries): refuse, change nothing
+    if (records.some((r) => r.vector === undefined)) {
+      throw new QuiverError('UNAVAILABLE', 'update raced with compaction three times; try again.', { collection: this.name });
+    }
+    const sequence = await this.db.writeUpsert(engine, records);
     return { count: updates.length, sequence };
   }
 
@@ -191,7 +268,23 @@ export class Collection {
     const engine = this.db.engine(this.name);
     checkBatch(keys, 'get');
     keys.forEach((key, index) => checkKey(key, { index }));
-    return keys.map((key) => engine.get(key));
+    return this.withVectors(engine, keys.map((key) => engine.get(key)));
+  }
+
+  /**
+   * Fills in the vectors of records whose float32 rows are only in a segment file (quantized
+   * collections); a record deleted while its row was read becomes null.
+   */
+  private async withVectors<T extends { key: string; vector?: Float32Array } | null>(engine: CollectionEngine, records: T[]): Promise<T[]> {
+    const missing = records.filter((r): r is NonNullable<T> => r !== null && r.vector === undefined);
+    if (missing.length === 0) return records;
+    const rows = await this.db.readVectors(engine, missing.map((r) => r.key));
+    const gone = new Set<NonNullable<T>>();
+    missing.forEach((record, i) => {
+      if (rows[i] === null) gone.add(record);
+      else record.vector = rows[i]!;
+    });
+    return records.map((r) => (r !== null && gone.has(r as NonNullable<T>) ? null : r)) as T[];
   }
 
   /** Deletes the records with these keys (missing keys are ignored); `count` says how many existed. */
@@ -238,17 +331,25 @@ export class Collection {
     for (let start = 0; start < keys.length; start += batchSize) {
       const current = this.db.engine(this.name);
       if (current !== engine) throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped during the scan.`, { collection: this.name });
-      const batch = keys
-        .slice(start, start + batchSize)
-        .map((key) => engine.get(key))
-        .filter((r): r is StoredRecord => r !== null && (filter === null || matches(filter, r.metadata)));
+      const records = await this.withVectors(
+        engine,
+        keys.slice(start, start + batchSize).map((key) => engine.get(key)),
+      );
+      const batch = records.filter((r): r is StoredRecord => r !== null && (filter === null || matches(filter, r.metadata)));
       if (batch.length > 0) yield batch;
     }
   }
 
   /** The k nearest records to `vector`, best first. */
   async query(request: QueryRequest): Promise<Hit[]> {
-    return this.run(request, false).hits;
+    const { hits, engine, include } = this.run(request, false);
+    return include ? this.hitVectors(engine, hits) : hits;
+  }
+
+  /** include: ['vector'] where the rows are only in segment files: read them (a hit deleted meanwhile is dropped). */
+  private async hitVectors(engine: CollectionEngine, hits: Hit[]): Promise<Hit[]> {
+    const filled = await this.withVectors(engine, hits as (Hit & { key: string })[]);
+    return filled.filter((h): h is Hit => h !== null);
   }
 
   /** Several queries; results in order. */
@@ -259,25 +360,37 @@ export class Collection {
       throw new QuiverError('LIMIT_EXCEEDED', `queryMany got ${requests.length} queries; the limit is ${LIMITS.queryManyMax}.`, { limit: 'queryManyMax', received: requests.length, maximum: LIMITS.queryManyMax });
     }
     const results: Hit[][] = [];
-    for (const request of requests) results.push(this.run(request, false).hits);
+    for (const request of requests) {
+      const { hits, engine, include } = this.run(request, false);
+      results.push(include ? await this.hitVectors(engine, hits) : hits);
+    }
     return results;
   }
 
   /** The hits and how they were found. */
   async explain(request: QueryRequest): Promise<{ plan: QueryPlan; hits: Hit[] }> {
-    const { plan, hits } = this.run(request, true);
-    return { plan: plan!, hits };
+    const { plan, hits, engine, include } = this.run(request, true);
+    return { plan: plan!, hits: include ? await this.hitVectors(engine, hits) : hits };
   }
 
   async stats(): Promise<CollectionStats> {
     const engine = this.db.engine(this.name);
     const memory = engine.memory();
     const live = Math.max(engine.count, 1);
-    const vectors = memory.vectors / live;
-    const metadata = memory.metadata / live;
-    const graphBytes = memory.graph / live;
+    const per = (bytes: number) => bytes / live;
+    const bytesPerVector = {
+      vectors: per(memory.vectors),
+      codes: per(memory.codes),
+      graph: per(memory.graph),
+      rerank: per(memory.rerank),
+      metadata: per(memory.metadata),
+      payloadIndexes: per(memory.payloadIndexes),
+      textIndex: per(memory.textIndex),
+      total: 0,
+    };
+    bytesPerVector.total = Object.values(bytesPerVector).reduce((a, b) => a + b, 0);
     const deleted = engine.segments.reduce((n, s) => n + s.deleted, 0);
-    return {
+    const stats: CollectionStats = {
       name: this.name,
       count: engine.count,
       dimension: engine.definition.dimension,
@@ -285,23 +398,31 @@ export class Collection {
       index: engine.recipe,
       segments: memory.segments,
       deletedRecords: deleted,
-      bytesPerVector: {
-        vectors,
-        codes: 0,
-        graph: graphBytes,
-        rerank: 0,
-        metadata,
-        payloadIndexes: memory.payloadIndexes / live,
-        textIndex: memory.textIndex / live,
-        total: vectors + graphBytes + metadata + (memory.payloadIndexes + memory.textIndex) / live,
-      },
+      bytesPerVector,
       payloadIndexes: engine.payloadIndexFields,
       unindexed: engine.unindexed,
-      estimatedRecall: null,
+      estimatedRecall: engine.recall.estimate(),
       kernel: this.db.kernels.name,
       buildThreads: this.db.buildThreads,
       storage: this.db.storageInfo(),
+      staleSegments: engine.staleSegments().length,
+      compression: null,
     };
+    if (engine.quantized) {
+      const codebook = engine.codebook;
+      const drift = engine.drift;
+      stats.compression = {
+        quantizer: engine.definition.index.quantize!,
+        rerank: engine.definition.index.rerank ?? 'none',
+        trained: codebook !== null,
+        generation: codebook?.generation ?? 0,
+        trainingRows: codebook?.sampleRows ?? 0,
+        trainingThreshold: Math.max(TRAINING.threshold, engine.minimumTrainingRows),
+        driftRatio: drift?.ratio ?? null,
+        driftThreshold: DRIFT.ratio,
+      };
+    }
+    return stats;
   }
 
   /** Rewrites the collection's segments without deleted records and checkpoints them now. */
@@ -346,15 +467,16 @@ export class Collection {
   }
 
   /**
-   * Changes the collection's index online. Not available in this version: the index is checked (a bad
-   * recipe is INVALID_ARGUMENT) and the call rejects with UNSUPPORTED.
+   * Changes the collection's index online (docs/indexes.md, "Changing the index"): new rows follow the new
+   * index at once; existing segments keep answering queries with their old graph and codes until the
+   * background has re-encoded (same graph) or rebuilt (new graph) them. Resolves when every segment
+   * follows the new index and it is durable.
    */
   async reindex(index: string | IndexConfig): Promise<void> {
-    this.db.engine(this.name);
-    resolveIndexConfig(index);
-    throw new QuiverError('UNSUPPORTED', 'Changing the index of an existing collection (reindex) is not available in this version of Quiver; create a collection with the new index and upsert the records into it.', {
-      collection: this.name,
-    });
+    const engine = this.db.engine(this.name);
+    const config = resolveIndexConfig(index);
+    checkIndexForDimension(config, engine.definition.dimension);
+    await this.db.reindexCollection(engine, config);
   }
 
   /** A filter parsed and validated against the collection's declared payload index types. */
@@ -363,7 +485,7 @@ export class Collection {
   }
 
   /** Validates and runs a query synchronously (one event-loop turn); builds the plan only for explain. */
-  private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[] } {
+  private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[]; engine: CollectionEngine; include: boolean } {
     const engine = this.db.engine(this.name);
     if (!isPlainObject(request as unknown)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k } or { text, k }; got ${describe(request)}.`, {});
     rejectUnknown(request as unknown as Record<string, unknown>, ['vector', 'text', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'mode', 'fusion'], {});
@@ -385,27 +507,43 @@ export class Collection {
     if (mode !== 'vector' || filter !== null) {
       const result = engine.search({ mode, vector, text, filter, fusion, k, include, minScore: request.minScore, ef: search.ef }, explain);
       throwIfAborted(request.signal);
-      if (!explain) return { hits: result.hits };
-      const { fusion: used, ...rest } = result.plan!;
-      const plan: QueryPlan = { ...rest, scoresAreEstimates: false, kernel: this.db.kernels.name, index: engine.recipe };
+      const wants = include.has('vector');
+      if (!explain) return { hits: result.hits, engine, include: wants };
+      const { fusion: used, estimates, ...rest } = result.plan!;
+      const plan: QueryPlan = { ...rest, scoresAreEstimates: estimates, kernel: this.db.kernels.name, index: engine.recipe };
       if (used !== undefined) plan.fusion = used.method === 'rrf' ? 'rrf' : { weights: { vector: used.vector, keyword: used.keyword } };
-      return { plan, hits: result.hits };
+      return { plan, hits: result.hits, engine, include: wants };
     }
-    const hits = engine.query({ vector: vector!, k, include, minScore: request.minScore, search });
+    const { hits, plan: summary } = engine.queryWithPlan({ vector: vector!, k, include, minScore: request.minScore, search });
     throwIfAborted(request.signal);
-    if (!explain) return { hits };
+    // a sample of approximate answers is re-run exactly in the background (stats().estimatedRecall)
+    if (summary.approximate && request.minScore === undefined && engine.recall.shouldSample()) {
+      const checked = Math.min(k, 10);
+      engine.recall.add({ vector: vector!, k: Math.min(checked, engine.count), keys: hits.slice(0, checked).map((h) => h.key) });
+      this.db.scheduleRecallCheck();
+    }
+    const wantsVectors = include.has('vector');
+    if (!explain) return { hits, engine, include: wantsVectors };
     const segments = engine.segments;
     const graph = engine.graphFactory !== null;
+    const index = engine.definition.index;
+    const quantized = segments.some((s) => s.codes !== null);
     const plan: QueryPlan = {
       strategy: graph ? 'graph' : 'exact',
       segments: segments.length,
-      scanned: segments.reduce((n, s) => n + (s.graph ? s.count - s.graph.size : s.count), 0),
-      ...(graph ? { ef: engine.effectiveEf(search.ef) } : {}),
-      scoresAreEstimates: false,
+      scanned: summary.scanned,
+      ...(graph ? { ef: Math.max(k, engine.effectiveEf(search.ef)) } : {}),
+      scoresAreEstimates: summary.estimates,
       kernel: this.db.kernels.name,
       index: engine.recipe,
     };
-    return { plan, hits };
+    if (quantized) {
+      plan.quantizer = index.quantize;
+      plan.rerank = index.rerank ?? 'none';
+      plan.candidates = summary.candidates;
+      plan.reranked = summary.reranked;
+    }
+    return { plan, hits, engine, include: wantsVectors };
   }
 }
 

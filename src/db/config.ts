@@ -2,7 +2,8 @@
 import { QuiverError } from '../core/errors.js';
 import { LIMITS, SEGMENT_BYTES_MAX_DEFAULT, SEGMENT_BYTES_MAX_LIMIT } from '../core/lib/limits.js';
 import type { IndexConfig } from '../core/collection/recipe.js';
-import { resolveIndexConfig } from '../core/collection/index-config.js';
+import { checkIndexForDimension, resolveIndexConfig } from '../core/collection/index-config.js';
+import { RECALL_SAMPLING } from '../core/collection/recall.js';
 import { type Metric, describe, isPlainObject } from '../core/collection/records.js';
 import type { PayloadType } from '../core/filter/ast.js';
 import { checkFieldPath } from '../core/filter/parse.js';
@@ -33,6 +34,11 @@ export interface OpenOptions {
    * elsewhere builds are single-threaded whatever this says.
    */
   buildThreads?: number;
+  /**
+   * Share of approximate queries (graph or compressed) re-run exactly in the background for
+   * stats().estimatedRecall: default 0.01 (1 in 100), 0 turns it off, 1 checks every query.
+   */
+  recallSampleRate?: number;
 }
 
 export interface ResolvedOptions {
@@ -44,6 +50,7 @@ export interface ResolvedOptions {
   kernels: 'auto' | 'wasm' | 'reference';
   /** Absent: the runtime's default (all cores). */
   buildThreads: number | undefined;
+  recallSampleRate: number;
 }
 
 export interface CollectionConfig {
@@ -74,7 +81,7 @@ function positiveInteger(value: unknown, field: string, max: number): number {
 export function resolveOpenOptions(options: unknown): ResolvedOptions {
   if (options !== undefined && !isPlainObject(options)) throw invalid(`Quiver.open takes an options object; got ${describe(options)}.`);
   const o = (options ?? {}) as OpenOptions;
-  const known = new Set(['path', 'storage', 'durability', 'syncIntervalMs', 'segmentBytesMax', 'checkpointWalBytes', 'autoCheckpoint', 'kernels', 'buildThreads']);
+  const known = new Set(['path', 'storage', 'durability', 'syncIntervalMs', 'segmentBytesMax', 'checkpointWalBytes', 'autoCheckpoint', 'kernels', 'buildThreads', 'recallSampleRate']);
   for (const key of Object.keys(o)) if (!known.has(key)) throw invalid(`Unknown option "${key}" for Quiver.open. Known: ${[...known].join(', ')}.`, { option: key });
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw invalid('path is a non-empty directory path.', { field: 'path' });
   if (o.path !== undefined && o.storage !== undefined) throw invalid('Give either path or storage, not both.');
@@ -83,6 +90,8 @@ export function resolveOpenOptions(options: unknown): ResolvedOptions {
   const kernels = o.kernels ?? 'auto';
   if (!['auto', 'wasm', 'reference'].includes(kernels)) throw invalid(`kernels is 'auto', 'wasm' or 'reference'; got ${describe(kernels)}.`, { field: 'kernels' });
   if (o.autoCheckpoint !== undefined && typeof o.autoCheckpoint !== 'boolean') throw invalid('autoCheckpoint is a boolean.', { field: 'autoCheckpoint' });
+  const rate = o.recallSampleRate ?? RECALL_SAMPLING.rate;
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw invalid(`recallSampleRate is a number from 0 (off) to 1 (every query); got ${describe(rate)}.`, { field: 'recallSampleRate' });
   return {
     durability,
     kernels,
@@ -91,6 +100,7 @@ export function resolveOpenOptions(options: unknown): ResolvedOptions {
     checkpointWalBytes: o.checkpointWalBytes === undefined ? 64 * 1024 * 1024 : positiveInteger(o.checkpointWalBytes, 'checkpointWalBytes', 2 ** 40),
     autoCheckpoint: o.autoCheckpoint ?? true,
     buildThreads: o.buildThreads === undefined ? undefined : positiveInteger(o.buildThreads, 'buildThreads', 1024),
+    recallSampleRate: rate,
   };
 }
 
@@ -122,6 +132,7 @@ export function resolveCollectionConfig(config: unknown): ResolvedCollectionConf
   const metric = c.metric ?? DEFAULT_METRIC;
   if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
   const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
+  checkIndexForDimension(index, dimension);
   const resolved: ResolvedCollectionConfig = { dimension, metric, index };
   if (c.payloadIndexes !== undefined) resolved.payloadIndexes = resolvePayloadIndexes(c.payloadIndexes);
   if (c.text !== undefined) resolved.text = resolveTextOptions(c.text);

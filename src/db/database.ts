@@ -11,13 +11,14 @@
 import { CollectionEngine, type CollectionDefinition, type EngineContext } from '../core/collection/collection.js';
 import type { StoredRecord } from '../core/collection/records.js';
 import type { Segment } from '../core/collection/segment.js';
-import { printRecipe } from '../core/collection/recipe.js';
+import { type IndexConfig, printRecipe } from '../core/collection/recipe.js';
 import { insertionOrderOfConfig } from '../core/collection/index-config.js';
 import { QuiverError } from '../core/errors.js';
 import { encodePayloadIndex } from '../core/filter/codec.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
 import { decodeOp, encodeOp, type LogOp } from '../core/format/ops.js';
-import { decodeSegment, encodeSegment } from '../core/format/segment.js';
+import { decodeSegment, encodeSegment, segmentFileRows } from '../core/format/segment.js';
+import { type Codebook, encodeCodebook } from '../core/collection/codebook.js';
 import type { BuildWorkers } from '../core/index/index.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
 import { LIMITS } from '../core/lib/limits.js';
@@ -25,6 +26,9 @@ import { encodeTextIndex } from '../core/text/codec.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import { DurableStore, type CheckpointPlan, writeManifestFile, writeSegmentFiles } from '../storage/store.js';
 import { Collection } from './collection.js';
+import { CompressionWork } from './compression.js';
+import { RECALL_BATCH, checkRecall } from './recall-check.js';
+import { SegmentGone, SegmentRows } from './rows.js';
 import { type OpenOptions, type ResolvedOptions, checkCollectionName, resolveCollectionConfig, resolveOpenOptions } from './config.js';
 import { runtime } from './runtime.js';
 
@@ -47,6 +51,10 @@ const PARALLEL_BUILD_MIN_ROWS = 4096;
 const COMPACT_DELETED_RATIO = 0.3;
 /** Sealed segments under this share of the cap are merged with their neighbours. */
 const SMALL_SEGMENT_RATIO = 0.25;
+/** The exact re-runs of sampled queries (estimatedRecall) take at most this share of the time. */
+const RECALL_CHECK_SHARE = 0.05;
+/** ... and start at most this long after a query was sampled (unless the database is idle()). */
+const RECALL_CHECK_DELAY_MS = 1000;
 
 export class Quiver {
   /** Where the database lives: a path, an adapter's location, or ':memory:'. */
@@ -78,12 +86,31 @@ export class Quiver {
   private buildPool: (BuildWorkers<never> & { close(): Promise<void> }) | null = null;
   /** The parallel build in progress (one at a time), or null. */
   private parallelBuild: Promise<void> | null = null;
+  /** Float32 rows of segments whose files keep them (quantized collections), read back on demand. */
+  readonly rows: SegmentRows;
+  /** Training, re-training and encoding of compressed collections, in the background. */
+  private readonly compression: CompressionWork;
+  /** The exact re-run of sampled queries in progress, or the timer that will start one. */
+  private recallCheck: Promise<void> | null = null;
+  private recallTimer: ReturnType<typeof setTimeout> | null = null;
+  private recallNotBefore = 0;
 
   private constructor(location: string, options: ResolvedOptions, kernels: KernelBackend, store: DurableStore | null) {
     this.location = location;
     this.options = options;
     this.kernels = kernels;
     this.store = store;
+    this.rows = new SegmentRows(store);
+    this.compression = new CompressionWork({
+      engines: () => this.engines.values(),
+      isLive: (engine) => this.state === 'open' && this.backgroundError === null && this.engines.get(engine.name) === engine,
+      rows: this.rows,
+      changed: () => {
+        this.releaseVectors();
+        this.scheduleIndexing();
+        this.maybeScheduleBackground();
+      },
+    });
     const rt = runtime();
     const wanted = options.buildThreads ?? rt.defaultBuildThreads?.() ?? 1;
     this.buildThreads = wanted > 1 && kernels.sharedMemory === true && rt.buildWorkers !== undefined && typeof SharedArrayBuffer === 'function' ? wanted : 1;
@@ -104,6 +131,8 @@ export class Quiver {
       await store.close().catch(() => undefined);
       throw error;
     }
+    // a reindex or a training cut short by the last close (or a crash) goes on
+    void db.compression.schedule();
     return db;
   }
 
@@ -181,17 +210,29 @@ export class Quiver {
    */
   async idle(): Promise<void> {
     this.scheduleIndexing();
-    while (this.indexing || this.backgroundQueued) {
-      await this.indexing;
+    void this.compression.schedule();
+    for (;;) {
+      while (this.indexing || this.backgroundQueued || this.compression.pending) {
+        await this.indexing;
+        await this.compression.pending;
+        await this.background;
+      }
       await this.background;
+      if (this.backgroundError) throw this.backgroundError;
+      // sampled queries are checked now rather than after their delay
+      if (!this.hasPendingRecall() && this.recallCheck === null) break;
+      await this.runRecallCheck();
+      if (this.backgroundError) throw this.backgroundError;
+      if (!this.indexing && !this.backgroundQueued && !this.compression.pending && !this.hasPendingRecall()) break;
     }
-    await this.background;
-    if (this.backgroundError) throw this.backgroundError;
   }
 
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.recallTimer) clearTimeout(this.recallTimer);
+    await this.recallCheck?.catch(() => undefined);
+    await this.compression.pending?.catch(() => undefined);
     await this.indexing;
     await this.parallelBuild?.catch(() => undefined);
     await this.background.catch(() => undefined);
@@ -237,17 +278,27 @@ export class Quiver {
   }
 
   /**
-   * @internal Merges a collection's sealed segments and checkpoints (collection.optimize). With
-   * insertionOrder 'lid' the merge is an LID-ordered rewrite: once the segments' graphs cover their rows,
-   * each row's LID is estimated from them (in slices, yielding like the indexer), then the rows are
-   * rewritten in descending LID order and the indexer rebuilds the graph in that order.
+   * @internal collection.optimize: a quantized collection (re-)trains on a sample of its rows now, and
+   * every segment is encoded with the new codebook; then its sealed segments are merged and checkpointed.
+   * With insertionOrder 'lid' the merge is an LID-ordered rewrite: once the segments' graphs cover their
+   * rows, each row's LID is estimated from them (in slices, yielding like the indexer), then the rows are
+   * rewritten in descending LID order (codes copied) and the indexer rebuilds the graph in that order.
    */
   async optimizeCollection(engine: CollectionEngine): Promise<void> {
+    if (engine.quantized && engine.count >= Math.max(1, engine.minimumTrainingRows)) {
+      await this.compression.pending;
+      await this.compression.train(engine);
+    }
+    await this.settleCompression(engine);
     await this.runInBackground(async () => {
       engine.freeze();
       const reorder = insertionOrderOfConfig(engine.definition.index) === 'lid' ? engine.lidRewriteCandidates() : [];
       if (reorder.length > 0) {
         await this.waitUntilIndexed(reorder);
+        if (this.state !== 'open' || this.backgroundError) return;
+        // the estimate's queries and the rewritten rows are float32: segments that keep them only in their
+        // files have them read back (the new segment's are released again once it is written)
+        for (const s of reorder) if (s.vectors === null) s.restoreVectors(await this.rows.all(s));
         if (this.state !== 'open' || this.backgroundError) return;
         const estimator = engine.lidEstimator(reorder);
         let started = performance.now();
@@ -271,6 +322,34 @@ export class Quiver {
       this.scheduleIndexing();
       await (this.parallelBuild ?? new Promise((resolve) => setTimeout(resolve, INDEX_SLICE_MS)));
     }
+}
+
+  /**
+   * @internal collection.reindex: switches the collection to `index` at once (new rows follow it), then
+   * converts the existing segments in the background — re-encoded when only the compression changed,
+   * rebuilt (same rows, new graph) otherwise — while the old ones keep answering queries. Resolves when
+   * every segment follows the new index and, on disk, a checkpoint has made it durable.
+   */
+  async reindexCollection(engine: CollectionEngine, index: IndexConfig): Promise<void> {
+    this.ensureOpen();
+    if (JSON.stringify(index) !== JSON.stringify(engine.definition.index)) {
+      engine.changeIndex(index);
+      // segments from files without an index section are written again, with it, before the manifest
+      // names the new index: a reopen must know which index each one still follows
+      for (const s of engine.sealed) if (s.persisted && s.file === null) s.persisted = false;
+      if (engine.wantsTraining) await this.compression.train(engine);
+    }
+    await this.settleCompression(engine);
+    if (this.store && this.engines.get(engine.name) === engine) await this.checkpoint();
+  }
+
+  /** Waits until the background compression work leaves nothing to do for `engine`. */
+  private async settleCompression(engine: CollectionEngine): Promise<void> {
+    while (this.state === 'open' && this.engines.get(engine.name) === engine && (engine.wantsTraining || engine.staleSegments().length > 0)) {
+      await this.compression.schedule();
+      if (this.backgroundError) throw this.backgroundError;
+    }
+    this.ensureOpen();
   }
 
   /** @internal */
@@ -278,7 +357,121 @@ export class Quiver {
     return { durability: this.options.durability, persistent: this.store !== null, walBytes: this.store?.walBytes ?? 0, checkpoints: this.checkpointCount };
   }
 
+  /**
+   * @internal The float32 rows of live keys, from memory or the segment files (quantized collections keep
+   * only codes in memory). Null where the key no longer exists: deleted, or compacted away and deleted,
+   * while the read was in flight.
+   */
+  async readVectors(engine: CollectionEngine, keys: readonly string[]): Promise<(Float32Array | null)[]> {
+    const out: (Float32Array | null)[] = new Array(keys.length).fill(null);
+    let todo = keys.map((_, i) => i);
+    for (let attempt = 0; todo.length > 0; attempt++) {
+      const bySegment = new Map<Segment, number[]>();
+      for (const i of todo) {
+        const ref = engine.locate(keys[i]);
+        if (ref === null) continue;
+        const list = bySegment.get(ref.segment);
+        if (list) list.push(i);
+        else bySegment.set(ref.segment, [i]);
+      }
+      const retry: number[] = [];
+      for (const [segment, indexes] of bySegment) {
+        const slots = indexes.map((i) => engine.locate(keys[i])!.slot);
+        try {
+          const rows = await this.rows.slots(segment, slots);
+          indexes.forEach((i, n) => (out[i] = rows[n]));
+        } catch (error) {
+          // the segment was compacted away during the read: its keys live elsewhere now
+          if (!(error instanceof SegmentGone) || attempt >= 3) throw error;
+          retry.push(...indexes);
+        }
+      }
+      todo = retry;
+    }
+    return out;
+  }
+
+  /** @internal A live query was sampled for an exact re-run: check it soon, within the time budget. */
+  scheduleRecallCheck(): void {
+    if (this.recallTimer !== null || this.recallCheck !== null || this.state !== 'open') return;
+    const delay = Math.max(RECALL_CHECK_DELAY_MS, this.recallNotBefore - performance.now());
+    this.recallTimer = setTimeout(() => {
+      this.recallTimer = null;
+      void this.runRecallCheck();
+    }, delay);
+    this.recallTimer.unref?.();
+  }
+
   // ---- internals ----
+
+  /**
+   * A segment file's bytes: records, graph, and for quantized segments the codebook and codes. The
+   * float32 rows come from memory, or from the segment's current file when they left memory.
+   */
+  private async encodeSegmentOf(s: Segment): Promise<Uint8Array> {
+    const vectors = s.vectors?.packed() ?? s.loadedVectors ?? (await this.rows.all(s));
+    const graph = s.graph ? { kind: s.graph.kind, bytes: s.graph.encode() } : undefined;
+    const codes = s.codes;
+    return encodeSegment({
+      id: s.id,
+      dimension: s.dimension,
+      keys: s.keys,
+      vectors,
+      metadata: s.metadata,
+      documents: s.documents,
+      graph,
+      payloadIndex: encodePayloadIndex(s.payload, s.count),
+      textIndex: s.text ? encodeTextIndex(s.text, s.count) : undefined,
+      index: s.index,
+      ...(codes && s.codebook
+        ? {
+            codebook: encodedCodebook(s.codebook),
+            codes: { codes: codes.encoded(), residuals: codes.encodedResiduals(), rerank: s.rerankCodes?.encoded() ?? new Uint8Array(0) },
+          }
+        : {}),
+    });
+  }
+
+  private hasPendingRecall(): boolean {
+    for (const engine of this.engines.values()) if (engine.recall.pendingCount > 0) return true;
+    return false;
+  }
+
+  /**
+   * Re-runs sampled queries exactly (a batch per collection) and records their recall. The next check
+   * waits 1/RECALL_CHECK_SHARE times as long as this one took, so checks take a bounded share of time.
+   */
+  private runRecallCheck(): Promise<void> {
+    if (this.recallCheck) return this.recallCheck;
+    const started = performance.now();
+    this.recallCheck = (async () => {
+      for (const engine of [...this.engines.values()]) {
+        const samples = engine.recall.take(RECALL_BATCH);
+        if (samples.length === 0 || this.state !== 'open') continue;
+        try {
+          await checkRecall(engine, samples, this.rows, this.kernels);
+        } catch (error) {
+          // a segment compacted away mid-pass: these samples are dropped, later ones are checked
+          if (!(error instanceof SegmentGone)) throw error;
+        }
+      }
+    })()
+      .catch((error: unknown) => {
+        this.backgroundError ??= error;
+      })
+      .finally(() => {
+        this.recallCheck = null;
+        this.recallNotBefore = performance.now() + (performance.now() - started) / RECALL_CHECK_SHARE;
+        if (this.hasPendingRecall()) this.scheduleRecallCheck();
+      });
+    return this.recallCheck;
+  }
+
+  /** Drops float32 rows from memory where segment files keep them (quantized collections). */
+  private releaseVectors(): void {
+    if (this.store === null || this.state !== 'open') return;
+    for (const engine of this.engines.values()) engine.releaseVectors();
+  }
 
   private ensureOpen(): void {
     if (this.state !== 'open') throw new QuiverError('CLOSED', 'The database is closed. Open it again with Quiver.open().', { location: this.location });
@@ -286,7 +479,14 @@ export class Quiver {
   }
 
   private context(): EngineContext {
-    return { backend: this.kernels, segmentBytesMax: this.options.segmentBytesMax, buildThreads: this.buildThreads, nextSegmentId: () => this.nextSegmentId++ };
+    return {
+      backend: this.kernels,
+      segmentBytesMax: this.options.segmentBytesMax,
+      buildThreads: this.buildThreads,
+      vectorsOnDisk: this.store !== null,
+      recallSampleRate: this.options.recallSampleRate,
+      nextSegmentId: () => this.nextSegmentId++,
+    };
   }
 
   private applyCreate(definition: CollectionDefinition): void {
@@ -301,6 +501,7 @@ export class Quiver {
     this.lastLsn = op.lsn;
     apply();
     this.scheduleIndexing();
+    if (op.type === 'upsert') void this.compression.schedule();
     await durable;
     this.maybeScheduleBackground();
     return String(op.lsn);
@@ -331,6 +532,7 @@ export class Quiver {
           }
           engine.restoreSegment(contents, s.deleted, file);
         }
+        engine.finishRestore();
         this.engines.set(entry.definition.name, engine);
       }
     }
@@ -461,13 +663,44 @@ export class Quiver {
   }
 
   private async checkpointNow(closing: boolean): Promise<void> {
-    await this.store!.checkpoint(() => {
-      for (const engine of this.engines.values()) {
-        engine.freeze();
-        if (!closing && this.backupsRunning === 0) engine.compact((segments) => this.pick(segments, engine));
+    const loaded = closing || this.backupsRunning > 0 ? [] : await this.loadForCompaction();
+    try {
+      await this.store!.checkpoint(() => {
+        for (const engine of this.engines.values()) {
+          engine.freeze();
+          if (!closing && this.backupsRunning === 0) engine.compact((segments) => this.pick(segments, engine));
+        }
+        return this.snapshotPlan(false);
+      });
+    } finally {
+      for (const segment of loaded) segment.loadedVectors = null;
+    }
+    this.releaseVectors();
+  }
+
+  /**
+   * Compaction copies float32 rows into the merged segment (its file needs them): segments it is likely to
+   * pick that keep their rows only in their file have them read back first (compact() passes over any
+   * segment without its rows at hand). Returns the segments given rows, to drop them afterwards.
+   */
+  private async loadForCompaction(): Promise<Segment[]> {
+    const loaded: Segment[] = [];
+    for (const engine of [...this.engines.values()]) {
+      const candidates = this.pick(
+        engine.sealed.filter((s) => s.graph?.building !== true && !engine.isStale(s)),
+        engine,
+      );
+      for (const segment of candidates) {
+        if (segment.hasVectors) continue;
+        try {
+          segment.loadedVectors = await this.rows.all(segment);
+          loaded.push(segment);
+        } catch (error) {
+          if (!(error instanceof SegmentGone)) throw error;
+        }
       }
-      return this.snapshotPlan(false);
-    });
+    }
+    return loaded;
   }
 
   /** The manifest and segment files of the state right now (everything sealed). */
@@ -488,7 +721,7 @@ export class Quiver {
             id: s.id,
             encode: () => {
               if (!allSegments) s.graphEncodedSize = s.graph?.size ?? 0;
-              return encodeSegmentOf(s);
+              return this.encodeSegmentOf(s);
             },
           });
         }
@@ -502,18 +735,27 @@ export class Quiver {
       onDurable: () => {
         if (allSegments) return;
         this.checkpointCount = checkpoint;
-        for (const s of written) s.persisted = true;
-        for (const s of written) s.graphPersistedSize = s.graphEncodedSize;
+        for (const s of written) {
+          s.persisted = true;
+          s.graphPersistedSize = s.graphEncodedSize;
+          // its file now keeps its float32 rows (with row checksums): they may leave memory
+          s.file = segmentFileRows(s.count, s.dimension);
+        }
       },
     };
   }
 }
 
-function encodeSegmentOf(s: Segment): Uint8Array {
-  const graph = s.graph ? { kind: s.graph.kind, bytes: s.graph.encode() } : undefined;
-  const payloadIndex = encodePayloadIndex(s.payload, s.count);
-  const textIndex = s.text ? encodeTextIndex(s.text, s.count) : undefined;
-  return encodeSegment({ id: s.id, dimension: s.arena.dimension, keys: s.keys, vectors: s.arena.packed(), metadata: s.metadata, documents: s.documents, graph, payloadIndex, textIndex });
+/** Codebook bytes by codebook: every segment of one training writes the same bytes. */
+const codebookBytes = new WeakMap<Codebook, Uint8Array>();
+
+function encodedCodebook(codebook: Codebook): Uint8Array {
+  let bytes = codebookBytes.get(codebook);
+  if (bytes === undefined) {
+    bytes = encodeCodebook(codebook);
+    codebookBytes.set(codebook, bytes);
+  }
+  return bytes;
 }
 
 /** A segment written while its graph was partial is written again once the graph covers every row. */

@@ -168,10 +168,35 @@ export const CollectionStatsSchema = Type.Object(
         textIndex: Type.Optional(Type.Number({ description: 'The BM25 index in memory.' })),
         total: Type.Number(),
       },
-      { additionalProperties: false },
+      {
+        additionalProperties: false,
+        description:
+          'Bytes held in memory per live vector, by part: float32 rows that are not re-rank data, traversal codes, the graph, re-rank data (float32 rows, LVQ second levels or LVQ-8 rows), keys/metadata/documents, payload and text indexes.',
+      },
     ),
     payloadIndexes: Type.Array(Type.String(), { description: 'Fields with a payload index.' }),
-    estimatedRecall: Type.Union([Type.Object({ recallAt10: Type.Number(), sampleSize: Type.Number() }, { additionalProperties: false }), Type.Null()]),
+    estimatedRecall: Type.Union([Type.Object({ recallAt10: Type.Number(), sampleSize: Type.Number() }, { additionalProperties: false }), Type.Null()], {
+      description: 'Recall@10 of a sample of live approximate queries (default 1 in 100) re-run exactly in the background, over the last sampleSize (at most 200); null before the first.',
+    }),
+    staleSegments: Type.Optional(Type.Number({ description: 'Segments still following an older index or codebook; the background is converting them.' })),
+    compression: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            quantizer: Type.String(),
+            rerank: Type.String(),
+            trained: Type.Boolean(),
+            generation: Type.Number(),
+            trainingRows: Type.Number(),
+            trainingThreshold: Type.Number(),
+            driftRatio: Type.Union([Type.Number(), Type.Null()]),
+            driftThreshold: Type.Number(),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ]),
+    ),
     kernel: Type.String(),
     buildThreads: Type.Number(),
     storage: Type.Object(
@@ -263,11 +288,15 @@ export const QueryPlanSchema = Type.Object(
   {
     strategy: Type.String({ description: "'exact' | 'graph' | 'filtered-graph' | 'keyword' | 'hybrid'." }),
     segments: Type.Number(),
-    scanned: Type.Number({ description: 'Rows scored exactly.' }),
+    scanned: Type.Number({ description: 'Rows scored one by one rather than through a graph (on their codes, in a quantized collection).' }),
     ef: Type.Optional(Type.Number()),
-    scoresAreEstimates: Type.Boolean(),
+    scoresAreEstimates: Type.Boolean({ description: 'True when some scores are code distances (a quantized index without re-rank data).' }),
     kernel: Type.String(),
     index: Type.String(),
+    quantizer: Type.Optional(Type.String({ description: 'Quantized collections: the quantizer of the codes searched.' })),
+    rerank: Type.Optional(Type.String({ description: "What candidates are re-ranked on: 'float32', 'lvq8' or 'none'." })),
+    candidates: Type.Optional(Type.Number({ description: 'Candidates taken from the codes, over all segments.' })),
+    reranked: Type.Optional(Type.Number({ description: 'Candidates re-scored on the re-rank data.' })),
   },
   { $id: 'QueryPlan', additionalProperties: true },
 );

@@ -570,8 +570,9 @@ export class CollectionEngine {
     const chosen = [...estimator.sources];
     if (this.lidEstimate === estimator) this.lidEstimate = null;
     assert(estimator.done === estimator.rows, 'rewriteInLidOrder: the LID estimate is not finished');
-    for (const s of chosen) assert(this.sealedSegments.includes(s) && s.graph?.building !== true, `rewriteInLidOrder: segment ${s.id} changed during the estimate`);
-    if (chosen.length === 0) return null;
+    for (const s of chosen) assert(s.graph?.building !== true, `rewriteInLidOrder: segment ${s.id} is building its graph`);
+    // a reindex may have replaced a segment during the estimate: then the order is left alone
+    if (chosen.length === 0 || chosen.some((s) => !this.sealedSegments.includes(s))) return null;
     const live = chosen.reduce((n, s) => n + s.liveCount, 0);
     // Vamana's builds visit rows in a seeded random order unless told to follow the slots. Only this
     // segment's build is: if a reopen finds its graph unfinished, the rest is built in Vamana's default

@@ -54,7 +54,8 @@ describe('collections', () => {
     await rejects(db.createCollection('x', { dimension: LIMITS.dimensionMax + 1 }), 'LIMIT_EXCEEDED');
     await rejects(db.createCollection('x', { dimension: 3, metric: 'manhattan' as never }), 'INVALID_ARGUMENT', /metric/);
     await rejects(db.createCollection('x', { dimension: 3, index: 'Bogus12' }), 'INVALID_ARGUMENT', /Bogus12/);
-    await rejects(db.createCollection('x', { dimension: 3, index: 'HNSW16,PQ8x8' }), 'UNSUPPORTED');
+    await rejects(db.createCollection('x', { dimension: 3, index: 'HNSW16,PQ8x8' }), 'INVALID_ARGUMENT', /m is at most 3/);
+    await rejects(db.createCollection('x', { dimension: 3, index: 'PCA2,HNSW16' }), 'UNSUPPORTED', /reduction/);
     await rejects(db.createCollection('x', { dimension: 3, color: 'red' } as never), 'INVALID_ARGUMENT', /color/);
     await rejects(db.createCollection('x', null as never), 'INVALID_ARGUMENT');
     assert.deepEqual(await db.listCollections(), []);

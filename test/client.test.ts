@@ -142,8 +142,10 @@ describe('QuiverClient <-> server', () => {
     await remote.optimize();
     assert.equal((await remote.stats()).deletedRecords, 0);
     assert.equal(await codeOf(() => remote.optimize({ trainQueries: [vectors[0]] })), await codeOf(() => local.collection('docs').optimize({ trainQueries: [vectors[0]] })));
-    assert.equal(await codeOf(() => remote.reindex('Vamana32')), 'UNSUPPORTED/unsupported');
-    assert.equal(await codeOf(() => local.collection('docs').reindex('Vamana32')), 'UNSUPPORTED/unsupported');
+    assert.equal(await codeOf(() => remote.reindex('Vamana32,SQ8,Rerank:None,Rerank:F32')), 'INVALID_ARGUMENT/invalid_argument');
+    assert.equal(await codeOf(() => local.collection('docs').reindex('Vamana32,SQ8,Rerank:None,Rerank:F32')), 'INVALID_ARGUMENT/invalid_argument');
+    await remote.reindex('Vamana32');
+    assert.equal((await remote.stats()).index, 'Vamana32');
     assert.deepEqual(await client.backup('from-client'), { name: 'from-client' });
     const copy = await Quiver.open({ path: join(t.dir, 'backups', 'from-client') });
     assert.equal(await copy.collection('docs').count(), 298);

@@ -59,7 +59,8 @@ describe('the HTTP API', () => {
       await bad({ name: 'x', dimension: 3, metric: 'manhattan' }, 400, 'INVALID_ARGUMENT', /metric/);
       await bad({ name: 'x', dimension: 3, index: 'Bogus12' }, 400, 'INVALID_ARGUMENT', /Bogus12/);
       await bad({ name: 'x', dimension: 3, index: { type: 'hnsw', color: 1 } }, 400, 'INVALID_ARGUMENT', /color/);
-      await bad({ name: 'x', dimension: 3, index: 'HNSW16,PQ8x8' }, 501, 'UNSUPPORTED');
+      await bad({ name: 'x', dimension: 3, index: 'HNSW16,PQ8x8' }, 400, 'INVALID_ARGUMENT', /m is at most 3/);
+      await bad({ name: 'x', dimension: 3, index: 'FFT2,HNSW16' }, 501, 'UNSUPPORTED');
       await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'date' } }, 400, 'INVALID_ARGUMENT', /payloadIndexes/);
       await bad({ name: 'x', dimension: 3, text: { stemming: 'french' } }, 400, 'INVALID_ARGUMENT', /stemming/);
       await bad({ name: 'x', dimension: 3, embedding: 'builtin' }, 501, 'UNSUPPORTED');
@@ -303,7 +304,9 @@ describe('the HTTP API', () => {
       assert.deepEqual((await t.call('POST', `${COL}/optimize`, { params: { name: 'm' }, body: {} })).body, {});
       assert.equal((await t.call('GET', `${COL}/stats`, { params: { name: 'm' } })).body.deletedRecords, 0);
       assertError(await t.call('POST', `${COL}/optimize`, { params: { name: 'm' }, body: { trainQueries: [[1, 2, 3]] } }), 501, 'UNSUPPORTED', /trainQueries/);
-      assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'Vamana32' } }), 501, 'UNSUPPORTED', /reindex/);
+      assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'PCA2,Vamana32' } }), 501, 'UNSUPPORTED', /reduction/);
+      assert.deepEqual((await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'Vamana32,SQ8' } })).body, {});
+      assert.equal((await t.call('GET', `${COL}/stats`, { params: { name: 'm' } })).body.index, 'Vamana32,SQ8');
       assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'Nope1' } }), 400, 'INVALID_ARGUMENT', /Nope1/);
       assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: {} }), 400, 'INVALID_ARGUMENT');
       assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'ghost' }, body: { index: 'Flat' } }), 404, 'COLLECTION_NOT_FOUND');

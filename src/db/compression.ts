@@ -23,6 +23,8 @@ export interface CompressionHost {
   readonly rows: SegmentRows;
   /** Something changed that a checkpoint, the indexer or a memory release may act on. */
   changed(): void;
+  /** The work failed (a damaged segment file, say): the database reports it as its background error. */
+  failed(error: unknown): void;
 }
 
 const yieldToEvents = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -46,10 +48,12 @@ export class CompressionWork {
         await yieldToEvents();
         while (await this.step()) await yieldToEvents();
       } while (this.again);
-    })().finally(() => {
-      this.running = null;
-      this.host.changed();
-    });
+    })()
+      .catch((error: unknown) => this.host.failed(error))
+      .finally(() => {
+        this.running = null;
+        this.host.changed();
+      });
     return this.running;
   }
 

@@ -110,6 +110,9 @@ export class Quiver {
         this.scheduleIndexing();
         this.maybeScheduleBackground();
       },
+      failed: (error) => {
+        this.backgroundError ??= error;
+      },
     });
     const rt = runtime();
     const wanted = options.buildThreads ?? rt.defaultBuildThreads?.() ?? 1;
@@ -216,6 +219,8 @@ export class Quiver {
         await this.indexing;
         await this.compression.pending;
         await this.background;
+        // a segment a graph build held back from encoding is free now
+        void this.compression.schedule();
       }
       await this.background;
       if (this.backgroundError) throw this.backgroundError;
@@ -589,6 +594,8 @@ export class Quiver {
       .finally(() => {
         this.indexing = null;
         this.maybeScheduleBackground();
+        // segments whose graph was building are skipped by the encoding pass: look at them again
+        if (this.state === 'open') void this.compression.schedule();
       });
   }
 

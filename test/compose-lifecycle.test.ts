@@ -5,10 +5,11 @@
  * live queries.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { decodeSegment, encodeSegment } from '../src/core/format/segment.js';
 import { type Collection, DRIFT, Quiver, TRAINING } from '../src/index.js';
 import { type Metric, bruteForce, distance64, lowRankVectors, recallAtK } from './support/data.js';
 
@@ -260,6 +261,26 @@ describe('compressed collections: memory, persistence, compaction', () => {
     });
   }
 
+  it('a segment file whose code runs do not fit its rows is CORRUPTED at open, not loaded', async () => {
+    const dir = tempDir();
+    try {
+      const db = await Quiver.open({ path: dir, recallSampleRate: 0 });
+      const col = await db.createCollection('c', { dimension: 16, metric: 'l2', index: 'Flat,SQ8' });
+      await upsertAll(col, lowRankVectors(500, 16, 3));
+      await col.optimize();
+      await db.close();
+      const name = readdirSync(dir).find((f) => f.endsWith('.qseg'))!;
+      const contents = decodeSegment(new Uint8Array(readFileSync(join(dir, name))), name);
+      assert.ok(contents.codes, 'a quantized segment file');
+      // one code row short, under valid checksums: only the loader's own check can catch it
+      const codes = { ...contents.codes, codes: contents.codes.codes.subarray(0, contents.codes.codes.length - 20) };
+      writeFileSync(join(dir, name), encodeSegment({ ...contents, codes }));
+      await rejects(Quiver.open({ path: dir }), 'CORRUPTED', /code runs hold/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an in-memory database keeps float32 rows (it has no files) and counts them', async () => {
     const db = await Quiver.open();
     const col = await db.createCollection('m', { dimension: 16, metric: 'l2', index: 'Flat,LVQ8,Rerank:None' });
@@ -271,6 +292,58 @@ describe('compressed collections: memory, persistence, compaction', () => {
     assert.equal(stats.bytesPerVector.rerank, 0);
     assert.equal((await col.explain({ vector: lowRankVectors(1, 16, 6)[0], k: 5 })).plan.scoresAreEstimates, true);
     await db.close();
+  });
+});
+
+describe("compressed collections: insertionOrder 'lid'", () => {
+  it('optimize() rewrites quantized segments in LID order with their codes; float32 rows leave memory again; persisted', { timeout: 300_000 }, async () => {
+    const dir = tempDir();
+    const dimension = 32;
+    const all = lowRankVectors(TRAINING.threshold + 2_000 + 20, dimension, 17);
+    const vectors = all.slice(0, TRAINING.threshold + 2_000);
+    const queries = all.slice(TRAINING.threshold + 2_000);
+    const records = new Map(vectors.map((v, i) => [String(i), v]));
+    const index = { type: 'hnsw', connectivity: 8, insertionOrder: 'lid', quantize: 'lvq4x8' } as const;
+    try {
+      // small segments, so the rewrite merges several
+      let db = await Quiver.open({ path: dir, recallSampleRate: 0, segmentBytesMax: 1 << 18 });
+      let col = await db.createCollection('l', { dimension, metric: 'l2', index });
+      await upsertAll(col, vectors);
+      await db.idle();
+      await db.checkpoint();
+      await db.idle();
+      let stats = await col.stats();
+      assert.equal(stats.compression?.trained, true);
+      assert.ok(stats.segments > 1, `${stats.segments} segments`);
+      assert.equal(stats.bytesPerVector.vectors, 0, 'the files keep the float32 rows');
+
+      await col.optimize();
+      await db.idle();
+      await db.checkpoint();
+      await db.idle();
+      const engine = db.engine('l');
+      assert.equal(engine.sealed.length, 1);
+      const [segment] = engine.sealed;
+      assert.ok(segment.lidOrdered);
+      assert.equal(segment.codebook, engine.codebook, 'the rewritten rows carry codes of the current codebook');
+      assert.equal(segment.graph!.size, records.size);
+      stats = await col.stats();
+      assert.equal(stats.staleSegments, 0);
+      assert.equal(stats.bytesPerVector.codes, 8 * 2 + 12, 'LVQ-4 at d = 32');
+      assert.equal(stats.bytesPerVector.rerank, 32 + 4, 'its second level');
+      assert.equal(stats.bytesPerVector.vectors, 0, 'released again once the rewritten segment is in its file');
+      const recall1 = await recall(col, records, queries, 'l2');
+      assert.ok(recall1 >= 0.9, `recall ${recall1}`);
+      await db.close();
+
+      db = await Quiver.open({ path: dir, recallSampleRate: 0 });
+      col = db.collection('l');
+      assert.equal((await col.stats()).bytesPerVector.vectors, 0);
+      assert.equal(await recall(col, records, queries, 'l2'), recall1, 'the same graph and codes answer the same');
+      await db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

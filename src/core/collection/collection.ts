@@ -419,6 +419,14 @@ export class CollectionEngine {
     if ((codebook === null) !== (contents.codes === undefined) || (codebook !== null && !codebookFits(codebook, index, this.definition.dimension))) {
       throw new QuiverError('CORRUPTED', `${file}: its codes do not match its index ${printRecipe(index)}.`, { file });
     }
+    if (codebook !== null) {
+      const n = keys.length;
+      const { codes, residuals, rerank } = contents.codes!;
+      const expected = [n * codebook.quantizer.codeBytes, n * codebook.quantizer.residualBytes, n * (codebook.rerank?.codeBytes ?? 0)];
+      if (codes.length !== expected[0] || residuals.length !== expected[1] || rerank.length !== expected[2]) {
+        throw new QuiverError('CORRUPTED', `${file}: its code runs hold ${codes.length}, ${residuals.length} and ${rerank.length} bytes, not ${expected.join(', ')} for ${n} rows. Restore the file from a backup.`, { file });
+      }
+    }
     // float32 rows stay in memory unless the file keeps them for us and they are not the re-rank data
     const keepVectors = !(this.context.vectorsOnDisk && contents.rows && codebook && index.rerank !== 'float32');
     const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, index, { arena: this.arenaOptions(index), vectors: keepVectors });

@@ -71,7 +71,7 @@ export function CollectionsPage({ client, collections, refresh }: PageProps) {
                   <td class="num" title={st ? bytesTitle(st) : ''}>
                     {st ? formatBytes(st.bytesPerVector.total) : s && 'error' in s ? <span class="error">{s.error}</span> : '…'}
                   </td>
-                  <td class="num">{st ? (st.estimatedRecall ? `${st.estimatedRecall.recallAt10.toFixed(3)} (n=${st.estimatedRecall.sampleSize})` : <span class="muted" title="The engine does not estimate recall for this collection yet">—</span>) : '…'}</td>
+                  <td class="num">{st ? (st.estimatedRecall ? `${st.estimatedRecall.recallAt10.toFixed(3)} (n=${st.estimatedRecall.sampleSize})` : <span class="muted" title="No sampled query has been re-run exactly yet (exact collections are not sampled)">—</span>) : '…'}</td>
                   <td class="num">{st ? st.segments : '…'}</td>
                   <td class="num">{st ? formatCount(st.unindexed) : '…'}</td>
                   <td class="actions">

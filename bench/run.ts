@@ -32,7 +32,8 @@
  *   --datasets a,b     (ann) default fashion-mnist,synth-768,glove-100
  *   --base N           (ann) index only the first N base vectors of every dataset (quick: 5k / 5k / 10k)
  *   --efs a,b,...      ef / expansion_search sweep (default the anchors': 10,16,...,512)
- *   --quiver-recipes HNSW16,Vamana64    Quiver index recipes, one system each (quiver-hnsw, quiver-vamana)
+ *   --quiver-recipes HNSW16,Vamana64    Quiver index recipes, one system each (quiver-hnsw, quiver-vamana); recipes
+ *                      with commas are separated by semicolons: 'HNSW16;HNSW16,LVQ8;HNSW32,LVQ4x8'
  *   --quiver-mode persist|memory        persist (default): build into a directory, reopen in the search
  *                      process; memory: build in memory in both processes
  *   --quiver-durability none|batched|sync   durability of the build (default none: fsync at close)
@@ -136,6 +137,8 @@ const int = (s: string | undefined, dflt: number) => {
   return n;
 };
 const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+// Compressed recipes hold commas ('HNSW32,LVQ4x8'): a list of them is separated by semicolons instead.
+const recipeList = (s: string | undefined) => (s?.includes(';') ? s.split(';').map((x) => x.trim()).filter(Boolean) : list(s));
 const ints = (s: string | undefined, dflt: number[]) => (s === undefined ? dflt : list(s)!.map((x) => int(x, 0)));
 const quick = values.quick;
 const command = ['npm run bench --', ...process.argv.slice(2)].join(' ');
@@ -196,7 +199,7 @@ async function http(): Promise<void> {
     dataset,
     base: values.base === undefined ? (quick ? 10_000 : undefined) : int(values.base, 0),
     queries: int(values.queries, quick ? 200 : 1_000),
-    recipe: list(values['quiver-recipes'])?.[0] ?? 'HNSW16', // the first of the list (its default starts with HNSW16)
+    recipe: recipeList(values['quiver-recipes'])?.[0] ?? 'HNSW16', // the first of the list (its default starts with HNSW16)
     efs: ints(values.efs, [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]),
     target: 0.95,
     concurrency: ints(values.concurrency, [1, 16, 64]),
@@ -225,7 +228,7 @@ async function filtered(): Promise<void> {
   const selectivities = values.selectivities === undefined ? (quick ? [0.01, 0.1, 1] : SELECTIVITIES) : list(values.selectivities)!.map(Number);
   if (selectivities.some((x) => !SELECTIVITIES.includes(x))) throw new Error(`--selectivities: some of ${SELECTIVITIES.join(',')}`);
   const settings = {
-    recipes: list(values['quiver-recipes']) ?? [],
+    recipes: recipeList(values['quiver-recipes']) ?? [],
     efs: ints(values.efs, quick ? [16, 64, 256] : EF_SWEEP),
     rounds: int(values.rounds, quick ? 1 : 3),
     warmup: int(values.warmup, quick ? 5 : 20),
@@ -271,7 +274,7 @@ async function graph(which: 'ann' | 'scaling'): Promise<void> {
   const durability = values['quiver-durability'];
   if (mode !== 'persist' && mode !== 'memory') throw new Error(`--quiver-mode is persist or memory, got '${mode}'`);
   if (durability !== 'none' && durability !== 'batched' && durability !== 'sync') throw new Error(`--quiver-durability is none, batched or sync, got '${durability}'`);
-  const quiver: QuiverSettings = { recipes: list(values['quiver-recipes']) ?? [], mode, durability };
+  const quiver: QuiverSettings = { recipes: recipeList(values['quiver-recipes']) ?? [], mode, durability };
   const common = {
     k: 10,
     efs: ints(values.efs, EF_SWEEP),

@@ -30,6 +30,7 @@ import { parseFilter } from '../core/filter/parse.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { Fusion } from '../core/text/fusion.js';
 import type { Quiver } from './database.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface QueryRequest {
   /** The query vector; optional when `text` is given (keyword search). */
@@ -458,7 +459,7 @@ export class Collection {
       let step = job.next();
       while (!step.done && performance.now() - started < MAP_SLICE_MS) step = job.next();
       if (step.done) return step.value;
-      await new Promise((resolve) => setImmediate(resolve));
+      await yieldToEventLoop();
       throwIfAborted(signal);
       if (this.db.engine(this.name) !== engine) {
         throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped while its map was computed.`, { collection: this.name });

@@ -31,6 +31,7 @@ import { RECALL_BATCH, checkRecall } from './recall-check.js';
 import { SegmentGone, SegmentRows } from './rows.js';
 import { type OpenOptions, type ResolvedOptions, checkCollectionName, resolveCollectionConfig, resolveOpenOptions } from './config.js';
 import { runtime } from './runtime.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface CollectionInfo {
   name: string;
@@ -309,7 +310,7 @@ export class Quiver {
         let started = performance.now();
         while (estimator.step(LID_SLICE_ROWS) > 0) {
           if (performance.now() - started < INDEX_SLICE_MS) continue;
-          await new Promise((resolve) => setImmediate(resolve));
+          await yieldToEventLoop();
           if (this.state !== 'open' || this.backgroundError) return;
           started = performance.now();
         }
@@ -572,7 +573,7 @@ export class Quiver {
     if (![...this.engines.values()].some((e) => e.unindexed > 0)) return;
     this.indexing = (async () => {
       for (;;) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
         if (this.state !== 'open' || this.backgroundError) break;
         this.startParallelBuild();
         const started = performance.now();

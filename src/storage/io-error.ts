@@ -16,6 +16,8 @@ const HINTS: Record<string, string> = {
   EIO: 'the device reported an I/O error; check the disk and restore from a backup if it is failing',
   ENOENT: 'the file or directory does not exist; was it removed while the database was open?',
   EBUSY: 'the file is busy; another program may be using the database directory',
+  QUOTA_EXCEEDED:
+    "the browser's storage quota for this origin is exhausted; free space (drop collections or other sites' data), or ask for more with navigator.storage.persist(), then reopen the database",
 };
 
 /** The error's `code` (ENOSPC, ...) when it has one, else 'UNKNOWN'. */

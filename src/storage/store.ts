@@ -247,9 +247,10 @@ export class DurableStore {
       this.failure =
         error instanceof QuiverError && error.category !== 'io'
           ? error
-          : new QuiverError('IO_ERROR', `Writing to ${this.adapter.location} failed; the database refuses further writes. Close it and open it again to recover from the log.`, {
+          : new QuiverError('IO_ERROR', `Writing to ${this.adapter.location} failed (${error instanceof Error ? error.message : String(error)}); the database refuses further writes. Close it and open it again to recover from the log.`, {
               location: this.adapter.location,
               cause: error instanceof Error ? error.message : String(error),
+              ...(error instanceof QuiverError && typeof error.details.causeCode === 'string' ? { causeCode: error.details.causeCode } : {}),
             }, { cause: error });
     }
     return this.failure;

@@ -132,6 +132,34 @@ export async function precompileCodeKernels(): Promise<void> {
   if (sharedMemorySupported()) compiledSharedCodes ??= await WebAssembly.compile(decodeBase64(CODES_SHARED_WASM_BASE64));
 }
 
+/**
+ * Compiles every kernel module asynchronously (WebAssembly.compile, allowed at any size on a browser's main
+ * thread, and off the caller's critical path): the browser entry starts it on import, so the synchronous
+ * paths above find the modules ready. Idempotent; failures are left for the synchronous path to report.
+ */
+export async function precompileKernels(): Promise<void> {
+  if (!wasmSimdSupported()) return;
+  try {
+    compiled ??= await WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
+    await precompileCodeKernels();
+    if (sharedMemorySupported()) compiledShared ??= await WebAssembly.compile(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+  } catch {
+    // e.g. code generation from bytes disallowed: chooseKernels falls back or reports it
+  }
+}
+
+/**
+ * Hands in modules compiled elsewhere, for runtimes that forbid compiling WebAssembly from bytes
+ * (Cloudflare workerd: `import kernels from './kernels.wasm'`). Modules not given compile from the base64.
+ */
+export function useKernelModules(modules: { kernels?: WebAssembly.Module; codes?: WebAssembly.Module; kernelsShared?: WebAssembly.Module; codesShared?: WebAssembly.Module }): void {
+  if (modules.kernels) compiled = modules.kernels;
+  if (modules.codes) compiledCodes = modules.codes;
+  if (modules.kernelsShared) compiledShared = modules.kernelsShared;
+  if (modules.codesShared) compiledSharedCodes = modules.codesShared;
+  chosen = undefined;
+}
+
 function instantiateCodes(memory: WebAssembly.Memory, shared: boolean): CodeKernels {
   const exports = new WebAssembly.Instance(codesModule(shared), { env: { memory } }).exports as unknown as Record<string, CodeKernelExport>;
   const table = {} as CodeKernels;

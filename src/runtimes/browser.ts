@@ -1,0 +1,35 @@
+/**
+ * The runtime wiring of browsers (pages and Web Workers) and edge workers.
+ *
+ * Storage: a path names a directory in the Origin Private File System (OpfsStorage: sync access handles
+ * in a dedicated worker, writable streams on a page's main thread); without a path the database lives in
+ * memory, as everywhere. Where there is no OPFS (edge runtimes), a path is UNSUPPORTED with what to do.
+ * Kernels: compiled from the base64 in the bundle, asynchronously on import (precompileKernels) so pages
+ * never compile synchronously if they wait a tick; edge runtimes that forbid that fall back to the
+ * reference kernels unless given modules (useKernelModules).
+ * Parallel builds: none here yet; the database runs single-threaded (docs/runtimes.md, Workers).
+ */
+import { QuiverError } from '../core/errors.js';
+import type { Runtime } from '../db/runtime.js';
+import { OpfsStorage, opfsSupported } from '../storage/opfs.js';
+import { precompileKernels } from '../wasm/backend.js';
+import { chooseKernels } from './kernels.js';
+
+export function browserRuntime(name: 'browser' | 'worker'): Runtime {
+  void precompileKernels();
+  return {
+    name,
+    openStorage: (path) => {
+      if (!opfsSupported()) {
+        throw new QuiverError(
+          'UNSUPPORTED',
+          `This ${name === 'worker' ? 'worker runtime' : 'context'} has no file system (no Origin Private File System), so Quiver.open({ path: ${JSON.stringify(path)} }) cannot persist; open it in memory with Quiver.open(), or pass a storage adapter.`,
+          { path },
+        );
+      }
+      return new OpfsStorage(path);
+    },
+    kernels: chooseKernels,
+    defaultBuildThreads: () => 1,
+  };
+}

@@ -1,0 +1,21 @@
+/**
+ * The runtime wiring shared by Node, Bun and Deno: all three implement node:fs (so the node-fs adapter,
+ * its fsync-based durability and its LOCK file work unchanged) and node:worker_threads with
+ * SharedArrayBuffer (so graph builds run on the build pool). Kernels: the WASM SIMD modules compiled
+ * synchronously from the base64 the bundle carries.
+ */
+import { availableParallelism } from 'node:os';
+import type { Runtime } from '../db/runtime.js';
+import { NodeFsStorage } from '../storage/node-fs.js';
+import { BuildPool, parallelBuildSupported } from '../wasm/build-pool.js';
+import { chooseKernels } from './kernels.js';
+
+export function nodeLikeRuntime(name: 'node' | 'bun' | 'deno'): Runtime {
+  return {
+    name,
+    openStorage: (path) => new NodeFsStorage(path),
+    kernels: chooseKernels,
+    defaultBuildThreads: () => availableParallelism(),
+    buildWorkers: (workers) => (workers >= 1 && parallelBuildSupported() ? new BuildPool(workers) : null),
+  };
+}

@@ -1,0 +1,268 @@
+/**
+ * Quiver on every runtime (docs/runtimes.md): the runtime conformance suite (test/runtimes/conformance.ts)
+ * through each entry point — Node in this process, Bun and Deno as child processes (their binaries come
+ * from the `bun` and `deno` devDependencies), and headless Chromium (Debian's /usr/bin/chromium driven by
+ * playwright-core) on a page and in a dedicated worker — plus the browser storage cases: OPFS persistence
+ * across a page reload, recovery after a worker is terminated mid-write, and a full quota.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import * as nodeApi from '../src/index.js';
+import type { ConformanceReport } from './runtimes/conformance.js';
+import { REPORT_PREFIX, main } from './runtimes/node-like-main.js';
+
+const root = resolve(import.meta.dirname, '..');
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+const CHROMIUM = process.env.QUIVER_CHROMIUM ?? '/usr/bin/chromium';
+
+function assertPassed(reports: ConformanceReport[], runtime: string, expectKernels = 'wasm-simd128'): void {
+  assert.ok(reports.length >= 2, `${runtime}: expected a memory and a persistent report`);
+  for (const report of reports) {
+    const failed = report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.error}`);
+    assert.deepEqual(failed, [], `${report.runtime} (${report.storage})`);
+    assert.ok(report.results.length >= 7, `${report.runtime}: only ${report.results.length} cases ran`);
+    assert.equal(report.kernels, expectKernels, `${report.runtime} kernels`);
+  }
+  assert.deepEqual(reports.map((r) => r.storage), ['memory', 'persistent']);
+}
+
+function run(file: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { cwd: root, timeout: 120_000, maxBuffer: 16 << 20, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+function parseReports(stdout: string): ConformanceReport[] {
+  const line = stdout.split('\n').find((l) => l.startsWith(REPORT_PREFIX));
+  assert.ok(line, `no report in the output:\n${stdout}`);
+  return JSON.parse(line.slice(REPORT_PREFIX.length)) as ConformanceReport[];
+}
+
+describe('entry points', () => {
+  it('package.json sends each runtime condition to its entry point, Node last', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const dot = pkg.exports['.'];
+    const conditions = Object.keys(dot);
+    for (const runtime of ['bun', 'deno', 'worker', 'browser']) {
+      assert.deepEqual(dot[runtime], { types: `./dist/src/${runtime}.d.ts`, default: `./dist/src/${runtime}.js` });
+      assert.ok(existsSync(join(root, 'src', `${runtime}.ts`)), `src/${runtime}.ts exists`);
+    }
+    assert.equal(dot.node, './dist/src/index.js');
+    // conditions match in order: the specific runtimes before node, which Bun and Deno also claim; worker
+    // before browser, which edge bundlers (wrangler) also set
+    assert.ok(conditions.indexOf('worker') < conditions.indexOf('browser'));
+    assert.ok(conditions.indexOf('browser') < conditions.indexOf('node'));
+    assert.equal(conditions.at(-1), 'default');
+  });
+
+  it('every entry point exports the same API (plus its own storage adapter)', async () => {
+    // read from the bundles' export lists: importing the other entries here would rewire this process's runtime
+    const exportsOf = async (name: string) => {
+      const result = await build({ entryPoints: [join(root, 'src', `${name}.ts`)], bundle: true, format: 'esm', platform: name === 'browser' || name === 'worker' ? 'browser' : 'node', packages: 'external', write: false, metafile: true, outdir: '/out', logLevel: 'silent' });
+      return Object.values(result.metafile.outputs).flatMap((o) => o.exports);
+    };
+    const api = await exportsOf('api');
+    assert.ok(api.includes('Quiver') && api.includes('QuiverError') && api.includes('MemoryStorage'));
+    for (const name of ['index', 'bun', 'deno', 'browser', 'worker']) {
+      const entry = await exportsOf(name);
+      assert.deepEqual(api.filter((e) => !entry.includes(e)), [], `${name} exports the whole API`);
+    }
+  });
+
+  it('the browser and worker bundles load no node:* module', async () => {
+    for (const entry of ['browser', 'worker']) {
+      const result = await build({ entryPoints: [join(root, 'src', `${entry}.ts`)], bundle: true, format: 'esm', platform: 'browser', write: false, metafile: true, logLevel: 'silent' });
+      const inputs = Object.keys(result.metafile.inputs);
+      assert.deepEqual(inputs.filter((f) => f.startsWith('node:') || f.includes('node-fs') || f.includes('worker_threads')), [], entry);
+      assert.ok(inputs.some((f) => f.endsWith('storage/opfs.ts')));
+    }
+  });
+  it('the browser bundle (core + kernels, the WebAssembly counted) stays within 150 KB gzip', async () => {
+    // @ts-expect-error: a plain .mjs script without types
+    const { BUDGET_GZIP_BYTES, measureEntry } = await import('../scripts/bundle-size.mjs');
+    assert.equal(BUDGET_GZIP_BYTES, 150 * 1024);
+    for (const entry of ['browser', 'worker']) {
+      const size = await measureEntry(entry);
+      assert.ok(size.gzip <= BUDGET_GZIP_BYTES, `${entry}: ${size.gzip} bytes gzip`);
+      assert.ok(size.wasm.modules.length === 4 && size.wasm.modules.every((m: { bytes: number }) => m.bytes > 1000), 'the kernels are inside the bundle');
+    }
+  });
+});
+
+describe('runtime conformance', () => {
+  it('Node (src/index.ts)', async () => {
+    assertPassed(await main(nodeApi, `node ${process.version}`), 'node');
+  });
+
+  it('Bun (src/bun.ts, from the bun devDependency)', async () => {
+    assertPassed(parseReports(await run(bin('bun'), ['test/runtimes/bun-main.ts'])), 'bun');
+  });
+
+  it('Deno (src/deno.ts, from the deno devDependency)', async () => {
+    // --sloppy-imports: the sources import './x.js' for x.ts as tsc wants; the published dist has real .js files
+    assertPassed(parseReports(await run(bin('deno'), ['run', '--quiet', '--no-lock', '--sloppy-imports', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', 'test/runtimes/deno-main.ts'])), 'deno');
+  });
+});
+
+const skip = existsSync(CHROMIUM) || process.env.CI ? false : `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set QUIVER_CHROMIUM)`;
+
+describe('Chromium (headless): the browser entry on a page and in a dedicated worker', { skip }, () => {
+  let server: Server;
+  let url: string;
+  let context: BrowserContext;
+  let profile: string;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    const bundles = await build({
+      entryPoints: { page: join(root, 'test/runtimes/browser-page.ts'), worker: join(root, 'test/runtimes/browser-worker.ts') },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'chrome110',
+      write: false,
+      outdir: '/bundles',
+      logLevel: 'silent',
+    });
+    const files = new Map(bundles.outputFiles.map((f) => [`/${f.path.split('/').pop()}`, f.text]));
+    files.set('/', '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="/page.js"></script>');
+    server = createServer((request, response) => {
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      const body = files.get(path);
+      if (body === undefined) return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': path === '/' ? 'text/html' : 'text/javascript', 'cache-control': 'no-store' }).end(body);
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    // a persistent profile on disk, as users have: a default context is off-the-record, where OPFS lives in memory
+    profile = mkdtempSync(join(tmpdir(), 'quiver-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(60_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await load();
+  });
+
+  after(async () => {
+    await context?.close();
+    await new Promise((done) => server?.close(done));
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  async function load(): Promise<void> {
+    await page.goto(url);
+    await page.waitForFunction(() => document.title === 'ready');
+    await page.evaluate(() => (globalThis as any).quiverTest.startWorker());
+  }
+
+  const worker = <T>(op: string, ...args: unknown[]): Promise<T> =>
+    page.evaluate(([op, args]) => (globalThis as any).quiverTest.worker(op, ...(args as unknown[])), [op, args] as const) as Promise<T>;
+
+  it('conformance in a dedicated worker: in memory and on OPFS through sync access handles', async () => {
+    const { reports, access } = await worker<{ reports: ConformanceReport[]; access: string }>('conformance', 'conformance-worker');
+    assertPassed(reports, 'chromium worker');
+    assert.equal(access, 'sync-handles');
+  });
+
+  it('conformance on the page: in memory and on OPFS through writable streams', async () => {
+    const { reports, access } = (await page.evaluate(() => (globalThis as any).quiverTest.page.conformance('conformance-page'))) as { reports: ConformanceReport[]; access: string };
+    assertPassed(reports, 'chromium page');
+    assert.equal(access, 'writable-streams');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('OPFS keeps every acknowledged write across a page reload (the database was never closed)', async () => {
+    const written = await worker<{ acked: number }>('write', { path: 'reload', from: 0, batches: 6, batch: 50, keepOpen: true });
+    assert.equal(written.acked, 300);
+    await page.reload();
+    await page.waitForFunction(() => document.title === 'ready');
+    await page.evaluate(() => (globalThis as any).quiverTest.startWorker());
+    const verified = await worker<{ count: number; missing: number[]; selfHitsOk: boolean }>('verify', 'reload', 300);
+    assert.deepEqual(verified.missing, []);
+    assert.equal(verified.count, 300);
+    assert.ok(verified.selfHitsOk);
+    // and the page's main thread reads the same files through the other access path
+    const fromPage = (await page.evaluate(() => (globalThis as any).quiverTest.page.verify('reload', 300))) as { count: number; missing: number[] };
+    assert.deepEqual([fromPage.count, fromPage.missing], [300, []]);
+    await worker('remove', 'reload');
+  });
+
+  it('recovers after the worker is terminated in the middle of writing: acknowledged batches are whole, none torn', async () => {
+    for (const stopAfter of [120, 430]) {
+      const path = `crash-${stopAfter}`;
+      await page.evaluate(() => (globalThis as any).quiverTest.startWorker()); // a fresh worker: acks count from 0
+      await page.evaluate(
+        ([path]) => {
+          // not awaited: the worker writes until it is terminated
+          void (globalThis as any).quiverTest.worker('write', { path, from: 0, batches: 100_000, batch: 10, keepOpen: true, durability: 'sync' }).catch(() => {});
+        },
+        [path],
+      );
+      await page.waitForFunction((n) => (globalThis as any).quiverTest.acked() >= n, stopAfter, { polling: 5 });
+      const acked = (await page.evaluate(() => {
+        const q = (globalThis as any).quiverTest;
+        const acked = q.acked();
+        q.terminateWorker();
+        return acked;
+      })) as number;
+      await page.evaluate(() => (globalThis as any).quiverTest.startWorker());
+      const files = await page.evaluate((path) => (globalThis as any).quiverTest.page.files(path), path).catch((e: Error) => e.message);
+      const verified = await worker<{ count: number; missing: number[]; selfHitsOk: boolean; files: string[] }>('verify', path, acked).catch((error: Error) => {
+        throw new Error(`${error.message}; files after the terminate: ${JSON.stringify(files)}`);
+      });
+      assert.deepEqual(verified.missing, [], `records acknowledged before the terminate (${acked}) are all there`);
+      assert.ok(verified.count >= acked, `count ${verified.count} >= acked ${acked}`);
+      assert.equal(verified.count % 10, 0, 'batches are atomic');
+      assert.ok(verified.selfHitsOk);
+      // the recovered database takes writes again
+      const more = await worker<{ acked: number }>('write', { path, from: verified.count, batches: 2, batch: 10 });
+      assert.equal(more.acked, verified.count + 20);
+      assert.equal((await worker<{ count: number }>('verify', path, verified.count + 20)).count, verified.count + 20);
+      await worker('remove', path);
+    }
+  });
+
+  it('a full quota is a QuiverError IO_ERROR with causeCode QUOTA_EXCEEDED, and the store reopens intact', async () => {
+    const cdp = await context.newCDPSession(page);
+    const origin = new URL(url).origin;
+    await worker('remove', 'quota');
+    // a small quota for this origin: the writer runs into it within a few batches of 32 KiB records
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 3 * 1024 * 1024 });
+    try {
+      const written = await worker<{ acked: number; error?: { code: string; category: string; message: string; details: { causeCode?: string } } }>('write', {
+        path: 'quota',
+        from: 0,
+        batches: 400,
+        batch: 4,
+        padding: 32 * 1024,
+        keepOpen: true,
+      });
+      assert.ok(written.error, `the writer hit the quota (acked ${written.acked})`);
+      assert.equal(written.error.code, 'IO_ERROR');
+      assert.equal(written.error.details.causeCode, 'QUOTA_EXCEEDED', JSON.stringify(written.error));
+      assert.match(written.error.message, /quota/);
+      assert.ok(written.acked > 0);
+      await worker('close', 'quota');
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+      const verified = await worker<{ count: number; missing: number[]; selfHitsOk: boolean }>('verify', 'quota', written.acked);
+      assert.deepEqual(verified.missing, []);
+      assert.equal(verified.count, written.acked, 'the failed batch left nothing behind');
+      assert.ok(verified.selfHitsOk);
+    } finally {
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => {});
+      await worker('remove', 'quota').catch(() => {});
+    }
+  });
+});

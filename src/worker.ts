@@ -10,5 +10,8 @@ import { browserRuntime } from './runtimes/browser.js';
 setRuntime(browserRuntime('worker'));
 
 export * from './api.js';
+export { serveQuiver } from './web/worker-host.js';
+export { openInWorker, WorkerQuiver, WorkerCollection } from './web/worker-client.js';
+export type { WorkerContext } from './web/protocol.js';
 export { OpfsStorage, opfsSupported, syncAccessHandlesSupported, type OpfsOptions } from './storage/opfs.js';
 export { useKernelModules } from './wasm/backend.js';

@@ -17,6 +17,7 @@ import { build } from 'esbuild';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import * as nodeApi from '../src/index.js';
 import type { ConformanceReport } from './runtimes/conformance.js';
+import { bruteForce, clusteredVectors, recallAtK } from './support/data.js';
 import { REPORT_PREFIX, main } from './runtimes/node-like-main.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -124,10 +125,17 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
   let profile: string;
   let page: Page;
   const pageErrors: string[] = [];
+  let pageBundleInputs: string[] = [];
 
   before(async () => {
     const bundles = await build({
-      entryPoints: { page: join(root, 'test/runtimes/browser-page.ts'), worker: join(root, 'test/runtimes/browser-worker.ts') },
+      entryPoints: {
+        page: join(root, 'test/runtimes/browser-page.ts'),
+        worker: join(root, 'test/runtimes/browser-worker.ts'),
+        'inworker-page': join(root, 'test/runtimes/inworker-page.ts'),
+        'inworker-host': join(root, 'test/runtimes/inworker-host.ts'),
+      },
+      metafile: true,
       bundle: true,
       format: 'esm',
       platform: 'browser',
@@ -138,11 +146,13 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
     });
     const files = new Map(bundles.outputFiles.map((f) => [`/${f.path.split('/').pop()}`, f.text]));
     files.set('/', '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="/page.js"></script>');
+    files.set('/inworker.html', '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="/inworker-page.js"></script>');
+    pageBundleInputs = Object.keys(Object.values(bundles.metafile.outputs).find((o) => o.entryPoint?.endsWith('inworker-page.ts'))!.inputs);
     server = createServer((request, response) => {
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
       const body = files.get(path);
       if (body === undefined) return void response.writeHead(404).end();
-      response.writeHead(200, { 'content-type': path === '/' ? 'text/html' : 'text/javascript', 'cache-control': 'no-store' }).end(body);
+      response.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' }).end(body);
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -264,5 +274,66 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
       await cdp.send('Storage.overrideQuotaForOrigin', { origin }).catch(() => {});
       await worker('remove', 'quota').catch(() => {});
     }
+  });
+  it('openInWorker: the database of api.md in a dedicated worker, the page only posting messages', async () => {
+    // the page's bundle has no engine in it: whatever builds the index, it is not the page's thread
+    assert.ok(pageBundleInputs.some((f) => f.endsWith('web/worker-client.ts')));
+    assert.deepEqual(pageBundleInputs.filter((f) => /src\/(db|core\/(index|collection|vectors|kernels))\/|src\/wasm\//.test(f)), []);
+    const dimension = 32;
+    const vectors = clusteredVectors(3000, dimension, 77, 12);
+    const queries = clusteredVectors(20, dimension, 78, 12);
+    await page.goto(`${url}inworker.html`);
+    await page.waitForFunction(() => document.title === 'ready');
+    const result = await page.evaluate(
+      async ([rows, queries, dimension]) => {
+        const { open, QuiverError } = (globalThis as any).quiverInWorker;
+        const db = await open({ path: 'inworker' });
+        for (const info of await db.listCollections()) await db.dropCollection(info.name);
+        const col = await db.createCollection('papers', { dimension, metric: 'cosine', index: 'HNSW16' });
+        for (let i = 0; i < rows.length; i += 1000) await col.upsert(rows.slice(i, i + 1000).map((v: number[], j: number) => ({ key: `p${i + j}`, vector: new Float32Array(v), metadata: { n: i + j } })));
+        await db.idle(); // the graph is built, in the worker
+        const context = await db.context();
+        const hits = [];
+        for (const q of queries) hits.push((await col.query({ vector: new Float32Array(q), k: 10 })).map((h: { key: string }) => h.key));
+        const filtered = await col.query({ vector: new Float32Array(queries[0]), k: 5, filter: { n: { $lt: 100 } }, include: ['metadata'] });
+        let scanned = 0;
+        for await (const batch of col.scan({ batchSize: 700 })) scanned += batch.length;
+        const errors: Record<string, unknown> = {};
+        try {
+          await col.upsert([{ key: 'bad', vector: [1, 2, 3] }]);
+        } catch (error) {
+          errors.dimension = { isQuiverError: error instanceof QuiverError, code: (error as { code: string }).code, details: (error as { details: unknown }).details };
+        }
+        try {
+          await col.query({ vector: new Float32Array(queries[0]), k: 5, signal: AbortSignal.abort() });
+        } catch (error) {
+          errors.aborted = (error as { code: string }).code;
+        }
+        const stats = await col.stats();
+        await db.terminate();
+        // reopen in a new worker: persisted to OPFS by the first one
+        const again = await open({ path: 'inworker' });
+        const count = await again.collection('papers').count();
+        await again.dropCollection('papers');
+        await again.terminate();
+        return { context, hits, filtered, scanned, errors, index: stats.index, count };
+      },
+      [vectors.map((v) => Array.from(v)), queries.map((q) => Array.from(q)), dimension] as const,
+    );
+    assert.deepEqual(result.context, { scope: 'dedicated-worker', crossOriginIsolated: false, kernels: 'wasm-simd128', storage: 'opfs', buildThreads: 1 });
+    const reference = new Map(vectors.map((v, i) => [`p${i}`, v]));
+    let recall = 0;
+    queries.forEach((q, i) => {
+      const truth = bruteForce(reference, q, 'cosine', 10);
+      recall += recallAtK(result.hits[i], truth, (key) => bruteForce(new Map([[key, reference.get(key)!]]), q, 'cosine', 1)[0].distance, 10) / queries.length;
+    });
+    assert.ok(recall >= 0.9, `recall@10 ${recall}`);
+    assert.equal(result.filtered.length, 5);
+    assert.ok(result.filtered.every((h: { metadata: { n: number } }) => h.metadata.n < 100));
+    assert.equal(result.scanned, 3000);
+    assert.deepEqual(result.errors.dimension, { isQuiverError: true, code: 'DIMENSION_MISMATCH', details: (result.errors.dimension as { details: unknown }).details });
+    assert.equal(result.errors.aborted, 'ABORTED');
+    assert.equal(result.index, 'HNSW16');
+    assert.equal(result.count, 3000);
   });
 });

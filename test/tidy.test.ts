@@ -79,8 +79,12 @@ const ALLOWED: Record<string, string[]> = {
   // the other runtimes' entry points (docs/runtimes.md): wiring, the API, their own adapter
   bun: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm'],
   deno: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm'],
-  browser: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm'],
-  worker: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm'],
+  browser: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm', 'web'],
+  worker: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm', 'web'],
+  // a database in a Web Worker: the host runs db in the worker; the client (page side) reaches the engine
+  // for types only (checked below: its value imports are core/errors and the protocol)
+  web: ['db', 'core/errors'],
+  'web-client': ['web', 'core/errors'],
 };
 
 function allowed(from: string, file: string, target: string): boolean {
@@ -134,7 +138,7 @@ it('src/core imports no packages and does no I/O', () => {
 
 it('only entry points import a specific storage adapter', () => {
   const adapters = ['storage/node-fs.ts', 'storage/memory.ts', 'storage/faulty.ts', 'storage/opfs.ts'];
-  const entries = ['index.ts', 'bun.ts', 'deno.ts', 'browser.ts', 'worker.ts', 'api.ts'];
+  const entries = ['index.ts', 'bun.ts', 'deno.ts', 'browser.ts', 'worker.ts', 'api.ts', 'web-client.ts'];
   const wrong = imports()
     .filter(({ target }) => adapters.includes(target))
     .filter(({ file }) => !file.startsWith('storage/') && !file.startsWith('runtimes/') && !entries.includes(file))
@@ -184,6 +188,18 @@ it('what the client runs (its value imports, transitively) is free of packages a
   assert.deepEqual(bare, []);
   assert.ok(!seen.has('protocol/schemas.ts'), 'the client must import the schemas for their types only');
   assert.ok(!seen.has('index.ts'), 'the client must not load the engine');
+});
+
+it('the web client (page side of openInWorker) runs no engine: its value imports are the protocol and the error type', () => {
+  const seen = new Set<string>();
+  const queue = ['web-client.ts'];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const target of valueImports(file)) if (target.endsWith('.ts')) queue.push(target);
+  }
+  assert.deepEqual([...seen].sort(), ['core/errors.ts', 'web-client.ts', 'web/worker-client.ts']);
 });
 
 it('every error code is documented in docs/errors.md', async () => {

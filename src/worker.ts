@@ -11,6 +11,7 @@ setRuntime(browserRuntime('worker'));
 
 export * from './api.js';
 export { serveQuiver } from './web/worker-host.js';
+export { setBuildWorkerUrl } from './wasm/web-build-pool.js';
 export { openInWorker, WorkerQuiver, WorkerCollection } from './web/worker-client.js';
 export type { WorkerContext } from './web/protocol.js';
 export { OpfsStorage, opfsSupported, syncAccessHandlesSupported, type OpfsOptions } from './storage/opfs.js';

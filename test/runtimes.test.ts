@@ -44,10 +44,18 @@ function run(file: string, args: string[]): Promise<string> {
   });
 }
 
-function parseReports(stdout: string): ConformanceReport[] {
+function parseReports(stdout: string): Awaited<ReturnType<typeof main>> {
   const line = stdout.split('\n').find((l) => l.startsWith(REPORT_PREFIX));
   assert.ok(line, `no report in the output:\n${stdout}`);
-  return JSON.parse(line.slice(REPORT_PREFIX.length)) as ConformanceReport[];
+  return JSON.parse(line.slice(REPORT_PREFIX.length));
+}
+
+/** The conformance reports pass, and a graph build ran on two threads with worker jobs and kept recall. */
+function assertRun(run: Awaited<ReturnType<typeof main>>, runtime: string): void {
+  assertPassed(run.reports, runtime);
+  assert.equal(run.parallel.threads, 2, `${runtime}: build threads`);
+  assert.ok(run.parallel.jobs > 0, `${runtime}: the build pool ran jobs`);
+  assert.ok(run.parallel.recall >= 0.9, `${runtime}: recall@10 ${run.parallel.recall} after a parallel build`);
 }
 
 describe('entry points', () => {
@@ -102,17 +110,17 @@ describe('entry points', () => {
 });
 
 describe('runtime conformance', () => {
-  it('Node (src/index.ts)', async () => {
-    assertPassed(await main(nodeApi, `node ${process.version}`), 'node');
+  it('Node (src/index.ts), with a parallel build on worker threads', async () => {
+    assertRun(await main(nodeApi, `node ${process.version}`), 'node');
   });
 
-  it('Bun (src/bun.ts, from the bun devDependency)', async () => {
-    assertPassed(parseReports(await run(bin('bun'), ['test/runtimes/bun-main.ts'])), 'bun');
+  it('Bun (src/bun.ts, from the bun devDependency), with a parallel build on worker threads', async () => {
+    assertRun(parseReports(await run(bin('bun'), ['test/runtimes/bun-main.ts'])), 'bun');
   });
 
-  it('Deno (src/deno.ts, from the deno devDependency)', async () => {
+  it('Deno (src/deno.ts, from the deno devDependency), with a parallel build on worker threads', async () => {
     // --sloppy-imports: the sources import './x.js' for x.ts as tsc wants; the published dist has real .js files
-    assertPassed(parseReports(await run(bin('deno'), ['run', '--quiet', '--no-lock', '--sloppy-imports', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', 'test/runtimes/deno-main.ts'])), 'deno');
+    assertRun(parseReports(await run(bin('deno'), ['run', '--quiet', '--no-lock', '--sloppy-imports', '--allow-read', '--allow-write', '--allow-env', '--allow-sys', 'test/runtimes/deno-main.ts'])), 'deno');
   });
 });
 
@@ -121,6 +129,8 @@ const skip = existsSync(CHROMIUM) || process.env.CI ? false : `no Chromium at ${
 describe('Chromium (headless): the browser entry on a page and in a dedicated worker', { skip }, () => {
   let server: Server;
   let url: string;
+  let isolatedServer: Server;
+  let isolatedUrl: string;
   let context: BrowserContext;
   let profile: string;
   let page: Page;
@@ -134,6 +144,7 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
         worker: join(root, 'test/runtimes/browser-worker.ts'),
         'inworker-page': join(root, 'test/runtimes/inworker-page.ts'),
         'inworker-host': join(root, 'test/runtimes/inworker-host.ts'),
+        'web-build-worker': join(root, 'src/wasm/web-build-worker.ts'),
       },
       metafile: true,
       bundle: true,
@@ -148,14 +159,19 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
     files.set('/', '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="/page.js"></script>');
     files.set('/inworker.html', '<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="/inworker-page.js"></script>');
     pageBundleInputs = Object.keys(Object.values(bundles.metafile.outputs).find((o) => o.entryPoint?.endsWith('inworker-page.ts'))!.inputs);
-    server = createServer((request, response) => {
-      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-      const body = files.get(path);
-      if (body === undefined) return void response.writeHead(404).end();
-      response.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/html', 'cache-control': 'no-store' }).end(body);
-    });
-    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const serve = async (headers: Record<string, string>) => {
+      const server = createServer((request, response) => {
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        const body = files.get(path);
+        if (body === undefined) return void response.writeHead(404).end();
+        response.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/html', 'cache-control': 'no-store', ...headers }).end(body);
+      });
+      await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+      return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+    };
+    ({ server, url } = await serve({}));
+    // the same files, cross-origin isolated: SharedArrayBuffer, so parallel builds in Web Workers
+    ({ server: isolatedServer, url: isolatedUrl } = await serve({ 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }));
     // a persistent profile on disk, as users have: a default context is off-the-record, where OPFS lives in memory
     profile = mkdtempSync(join(tmpdir(), 'quiver-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -168,6 +184,7 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
   after(async () => {
     await context?.close();
     await new Promise((done) => server?.close(done));
+    await new Promise((done) => isolatedServer?.close(done));
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
@@ -320,7 +337,7 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
       },
       [vectors.map((v) => Array.from(v)), queries.map((q) => Array.from(q)), dimension] as const,
     );
-    assert.deepEqual(result.context, { scope: 'dedicated-worker', crossOriginIsolated: false, kernels: 'wasm-simd128', storage: 'opfs', buildThreads: 1 });
+    assert.deepEqual(result.context, { scope: 'dedicated-worker', crossOriginIsolated: false, kernels: 'wasm-simd128', storage: 'opfs', buildThreads: 1, parallelBuildJobs: 0 });
     const reference = new Map(vectors.map((v, i) => [`p${i}`, v]));
     let recall = 0;
     queries.forEach((q, i) => {
@@ -335,5 +352,38 @@ describe('Chromium (headless): the browser entry on a page and in a dedicated wo
     assert.equal(result.errors.aborted, 'ABORTED');
     assert.equal(result.index, 'HNSW16');
     assert.equal(result.count, 3000);
+  });
+  it("cross-origin isolated: the worker's database builds its graph on parallel Web Workers over shared memory", async () => {
+    const dimension = 24;
+    const vectors = clusteredVectors(6000, dimension, 91, 12);
+    const queries = clusteredVectors(20, dimension, 92, 12);
+    await page.goto(`${isolatedUrl}inworker.html`);
+    await page.waitForFunction(() => document.title === 'ready');
+    const result = await page.evaluate(
+      async ([rows, queries, dimension]) => {
+        const { open } = (globalThis as any).quiverInWorker;
+        const db = await open({ buildThreads: 2 });
+        const col = await db.createCollection('c', { dimension, metric: 'l2', index: 'HNSW16' });
+        await col.upsert(rows.map((v: number[], i: number) => ({ key: `p${i}`, vector: new Float32Array(v) })));
+        await db.idle();
+        const context = await db.context();
+        const hits = [];
+        for (const q of queries) hits.push((await col.query({ vector: new Float32Array(q), k: 10 })).map((h: { key: string }) => h.key));
+        await db.terminate();
+        return { pageIsolated: globalThis.crossOriginIsolated, context, hits };
+      },
+      [vectors.map((v) => Array.from(v)), queries.map((q) => Array.from(q)), dimension] as const,
+    );
+    assert.equal(result.pageIsolated, true);
+    assert.equal(result.context.crossOriginIsolated, true);
+    assert.equal(result.context.buildThreads, 2);
+    assert.ok(result.context.parallelBuildJobs > 0, 'the build handed jobs to a build worker');
+    const reference = new Map(vectors.map((v, i) => [`p${i}`, v]));
+    let recall = 0;
+    queries.forEach((q, i) => {
+      const truth = bruteForce(reference, q, 'l2', 10);
+      recall += recallAtK(result.hits[i], truth, (key) => bruteForce(new Map([[key, reference.get(key)!]]), q, 'l2', 1)[0].distance, 10) / queries.length;
+    });
+    assert.ok(recall >= 0.9, `recall@10 ${recall}`);
   });
 });

@@ -7,12 +7,14 @@
  * Kernels: compiled from the base64 in the bundle, asynchronously on import (precompileKernels) so pages
  * never compile synchronously if they wait a tick; edge runtimes that forbid that fall back to the
  * reference kernels unless given modules (useKernelModules).
- * Parallel builds: none here yet; the database runs single-threaded (docs/runtimes.md, Workers).
+ * Parallel builds: Web Workers over shared WebAssembly memory where the document is cross-origin
+ * isolated (SharedArrayBuffer exists); elsewhere the database builds on its own thread.
  */
 import { QuiverError } from '../core/errors.js';
 import type { Runtime } from '../db/runtime.js';
 import { OpfsStorage, opfsSupported } from '../storage/opfs.js';
 import { precompileKernels } from '../wasm/backend.js';
+import { WebBuildPool, webParallelBuildSupported } from '../wasm/web-build-pool.js';
 import { chooseKernels } from './kernels.js';
 
 export function browserRuntime(name: 'browser' | 'worker'): Runtime {
@@ -30,6 +32,7 @@ export function browserRuntime(name: 'browser' | 'worker'): Runtime {
       return new OpfsStorage(path);
     },
     kernels: chooseKernels,
-    defaultBuildThreads: () => 1,
+    defaultBuildThreads: () => (webParallelBuildSupported() ? Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1) : 1),
+    buildWorkers: (workers) => (workers >= 1 && webParallelBuildSupported() ? new WebBuildPool(workers) : null),
   };
 }

@@ -31,4 +31,6 @@ export interface WorkerContext {
   storage: 'opfs' | 'memory' | null;
   /** Threads graph builds use (more than 1 only with cross-origin isolation). */
   buildThreads: number | null;
+  /** Jobs the database handed to parallel build workers so far (0 without cross-origin isolation). */
+  parallelBuildJobs: number;
 }

@@ -43,7 +43,7 @@ export function serveQuiver(port: Port = globalThis as unknown as Port): void {
       return null;
     }
     if (method === 'context') {
-      const info = db as unknown as { kernels?: { name: string }; buildThreads?: number; storageInfo?(): { persistent: boolean } } | null;
+      const info = db as unknown as { kernels?: { name: string }; buildThreads?: number; buildPool?: { jobsSent?: number } | null; storageInfo?(): { persistent: boolean } } | null;
       const scope = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'function' && typeof (globalThis as { importScripts?: unknown }).importScripts === 'function' ? 'dedicated-worker' : 'window';
       const context: WorkerContext = {
         scope,
@@ -51,6 +51,7 @@ export function serveQuiver(port: Port = globalThis as unknown as Port): void {
         kernels: info?.kernels?.name ?? null,
         storage: info?.storageInfo ? (info.storageInfo().persistent ? 'opfs' : 'memory') : null,
         buildThreads: info?.buildThreads ?? null,
+        parallelBuildJobs: info?.buildPool?.jobsSent ?? 0,
       };
       return context;
     }

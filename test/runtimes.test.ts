@@ -124,6 +124,25 @@ describe('runtime conformance', () => {
   });
 });
 
+describe('edge runtimes (the worker entry)', () => {
+  it('where compiling WebAssembly from bytes is forbidden (as on workerd): reference kernels, UNSUPPORTED for wasm and paths, SIMD from handed-in modules', async () => {
+    const out = parseReports(await run(bin('deno'), ['run', '--quiet', '--no-lock', '--sloppy-imports', 'test/runtimes/edge-main.ts'])) as unknown as {
+      report: ConformanceReport;
+      wasmRefused: string;
+      pathRefused: string;
+      withModules: string;
+      top: string;
+    };
+    assert.deepEqual(out.report.results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.error}`), []);
+    assert.equal(out.report.kernels, 'reference');
+    assert.equal(out.report.storage, 'memory');
+    assert.equal(out.wasmRefused, 'UNSUPPORTED');
+    assert.equal(out.pathRefused, 'UNSUPPORTED');
+    assert.equal(out.withModules, 'wasm-simd128');
+    assert.equal(out.top, 'b');
+  });
+});
+
 const skip = existsSync(CHROMIUM) || process.env.CI ? false : `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set QUIVER_CHROMIUM)`;
 
 describe('Chromium (headless): the browser entry on a page and in a dedicated worker', { skip }, () => {

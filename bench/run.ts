@@ -16,6 +16,8 @@
  *   --quiver-recipes R the index (default HNSW16); --efs the sweep that picks the ef of recall 0.95
  *   order     insertion order (arrival, random, descending / ascending LID) vs recall@10 at fixed ef, HNSW and
  *             Vamana built by Quiver's core in-process, plus the public API's insertionOrder 'lid' + optimize()
+ *   runtimes  the same HNSW16 collection built and queried on Node, Bun, Deno and Chromium (a worker), with
+ *             one and two build threads, plus the browser bundle sizes (docs/runtimes.md)
  *
  * Options (all suites):
  *   --quick            small subsets: a smoke check; does not touch docs/ unless --write-docs
@@ -71,6 +73,7 @@ import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from 
 import { renderHttp, runHttp } from './suites/http.js';
 import { type FilteredRunResult, renderFiltered, runFiltered, SELECTIVITIES } from './suites/filtered.js';
 import { type KeywordRunResult, renderKeyword, runKeyword } from './suites/keyword.js';
+import { type RuntimesRunResult, renderRuntimes, runRuntimes } from './suites/runtimes.js';
 import type { Attribute } from './suites/filtered-data.js';
 import type { QuiverSettings } from './systems/index.js';
 
@@ -83,6 +86,7 @@ const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|
   npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)
   npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--reuse-indexes] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]
+  npm run bench -- runtimes [--quick] [--json FILE] [--write-docs|--no-docs]
   npm run bench -- order [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--base N] [--efs 10,16,24,32,64] [--queries N]
                          [--seeds 1,2,3] [--indexes hnsw,vamana] [--orders arrival,random,lid-desc,lid-asc] [--no-api] [--lid-sample N] [--render FILE]`;
 
@@ -125,7 +129,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'order'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'order', 'runtimes'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -152,6 +156,7 @@ try {
   else if (suite === 'filtered') await filtered();
   else if (suite === 'keyword') await keyword();
   else if (suite === 'order') await order();
+  else if (suite === 'runtimes') await runtimes();
   else await graph(suite as 'ann' | 'scaling');
 } catch (err) {
   console.error(`bench: ${(err as Error).message}`);
@@ -247,6 +252,18 @@ async function filtered(): Promise<void> {
   if (values.json) writeJson(outFile(values.json), run);
   if (writeDocs) {
     writeSection(BENCHMARKS_MD, 'filtered', md);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
+async function runtimes(): Promise<void> {
+  const res = await runRuntimes(quick ? { rows: 5_000, dimension: 64, queries: 300 } : { rows: 20_000, dimension: 128, queries: 1_000 });
+  const run: RuntimesRunResult = { suite: 'runtimes', command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), ...res };
+  const md = renderRuntimes(run);
+  console.log(`\n${md}`);
+  if (values.json) writeJson(outFile(values.json), run);
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'runtimes', md);
     console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
   }
 }

@@ -15,7 +15,9 @@ export function nodeLikeRuntime(name: 'node' | 'bun' | 'deno'): Runtime {
     name,
     openStorage: (path) => new NodeFsStorage(path),
     kernels: chooseKernels,
-    defaultBuildThreads: () => availableParallelism(),
+    // Deno's worker threads made a two-thread HNSW build ~3.7x slower than one thread (20k x 128, twice,
+    // docs/benchmarks.md): there, parallel builds are opt-in (buildThreads) until that is understood.
+    defaultBuildThreads: () => (name === 'deno' ? 1 : availableParallelism()),
     buildWorkers: (workers) => (workers >= 1 && parallelBuildSupported() ? new BuildPool(workers) : null),
   };
 }

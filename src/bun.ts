@@ -10,3 +10,4 @@ setRuntime(nodeLikeRuntime('bun'));
 
 export * from './api.js';
 export { NodeFsStorage } from './storage/node-fs.js';
+export * from './api-embed.js';

@@ -10,3 +10,4 @@ setRuntime(nodeLikeRuntime('deno'));
 
 export * from './api.js';
 export { NodeFsStorage } from './storage/node-fs.js';
+export * from './api-embed.js';

@@ -11,21 +11,4 @@ setRuntime(nodeLikeRuntime('node'));
 
 export * from './api.js';
 export { NodeFsStorage } from './storage/node-fs.js';
-export {
-  createEmbeddingFunction,
-  checkEmbeddingConfig,
-  builtinEmbedding,
-  transformersEmbedding,
-  openaiEmbedding,
-  chunkText,
-  chunkDocuments,
-  chunkKey,
-  parseChunkKey,
-  type EmbeddingConfig,
-  type EmbeddingFunction,
-  type EmbedOptions,
-  type EmbeddingProgress,
-  type Chunk,
-  type ChunkOptions,
-  type ChunkRecord,
-} from './embed/index.js';
+export * from './api-embed.js';

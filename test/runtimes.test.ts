@@ -87,6 +87,13 @@ describe('entry points', () => {
       const entry = await exportsOf(name);
       assert.deepEqual(api.filter((e) => !entry.includes(e)), [], `${name} exports the whole API`);
     }
+    // the embedding API on the server-side runtimes (its providers read model files through node:fs)
+    const embed = await exportsOf('api-embed');
+    assert.ok(embed.includes('createEmbeddingFunction'));
+    for (const name of ['index', 'bun', 'deno']) {
+      const entry = await exportsOf(name);
+      assert.deepEqual(embed.filter((e) => !entry.includes(e)), [], `${name} exports the embedding API`);
+    }
   });
 
   it('the browser and worker bundles load no node:* module', async () => {

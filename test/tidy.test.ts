@@ -77,8 +77,9 @@ const ALLOWED: Record<string, string[]> = {
   // runtime wiring (storage adapter + kernels + workers) that the entry points hand to setRuntime
   runtimes: ['db/runtime', 'core/*', 'storage', 'wasm'],
   // the other runtimes' entry points (docs/runtimes.md): wiring, the API, their own adapter
-  bun: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm'],
-  deno: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm'],
+  bun: ['db/runtime', 'runtimes', 'api', 'api-embed', 'storage', 'wasm'],
+  deno: ['db/runtime', 'runtimes', 'api', 'api-embed', 'storage', 'wasm'],
+  'api-embed': ['embed'],
   browser: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm', 'web'],
   worker: ['db/runtime', 'runtimes', 'api', 'storage', 'wasm', 'web'],
   // a database in a Web Worker: the host runs db in the worker; the client (page side) reaches the engine

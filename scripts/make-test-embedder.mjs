@@ -43,9 +43,9 @@ function prng(seed) {
 }
 
 /** The embedding table, row-major [vocab, dimension]; exported so tests can compute expected vectors. */
-export function tinyEmbedderTable(seed = 7) {
+export function tinyEmbedderTable(seed = 7, dimension = TINY_EMBEDDER_DIMENSION) {
   const random = prng(seed);
-  const table = new Float32Array(TINY_EMBEDDER_VOCAB.length * TINY_EMBEDDER_DIMENSION);
+  const table = new Float32Array(TINY_EMBEDDER_VOCAB.length * dimension);
   for (let i = 0; i < table.length; i++) table[i] = random() * 2 - 1;
   return table;
 }
@@ -90,7 +90,7 @@ const intAttribute = (name, value) => msg(5, str(1, name), int(3, value), int(20
 
 export function tinyEmbedderOnnx(table = tinyEmbedderTable()) {
   const vocab = TINY_EMBEDDER_VOCAB.length;
-  const d = TINY_EMBEDDER_DIMENSION;
+  const d = table.length / vocab;
   const axes = new Uint8Array(new BigInt64Array([-1n]).buffer);
   const graph = concat([
     node('Gather', ['word_embeddings', 'input_ids'], ['token_vectors'], [intAttribute('axis', 0)]),
@@ -137,15 +137,18 @@ function tokenizerJson() {
   };
 }
 
-/** Writes the folder; `pooling` picks what 1_Pooling/config.json says (and so what the provider does). */
-export function makeTinyEmbedder(dir, { pooling = 'mean', normalize = true } = {}) {
+/**
+ * Writes the folder; `pooling` picks what 1_Pooling/config.json says (and so what the provider does);
+ * `dimension` makes a model of another width (tests of a collection whose model changed).
+ */
+export function makeTinyEmbedder(dir, { pooling = 'mean', normalize = true, dimension = TINY_EMBEDDER_DIMENSION } = {}) {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   mkdirSync(join(dir, '1_Pooling'), { recursive: true });
   const json = (path, value) => writeFileSync(join(dir, path), `${JSON.stringify(value, null, 2)}\n`);
   json('config.json', {
     architectures: ['BertModel'],
     model_type: 'bert',
-    hidden_size: TINY_EMBEDDER_DIMENSION,
+    hidden_size: dimension,
     vocab_size: TINY_EMBEDDER_VOCAB.length,
     max_position_embeddings: 128,
     num_attention_heads: 1,
@@ -171,13 +174,13 @@ export function makeTinyEmbedder(dir, { pooling = 'mean', normalize = true } = {
   if (normalize) modules.push({ idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' });
   json('modules.json', modules);
   json('1_Pooling/config.json', {
-    word_embedding_dimension: TINY_EMBEDDER_DIMENSION,
+    word_embedding_dimension: dimension,
     pooling_mode_cls_token: pooling === 'cls',
     pooling_mode_mean_tokens: pooling === 'mean',
     pooling_mode_max_tokens: false,
     pooling_mode_mean_sqrt_len_tokens: false,
   });
-  writeFileSync(join(dir, 'onnx', 'model.onnx'), tinyEmbedderOnnx());
+  writeFileSync(join(dir, 'onnx', 'model.onnx'), tinyEmbedderOnnx(tinyEmbedderTable(7, dimension)));
   return dir;
 }
 

@@ -5,12 +5,13 @@
  */
 export { Quiver, type CollectionInfo } from './db/database.js';
 export { verifyStore, type VerifyReport, type VerifyFinding, type VerifiedFile, type VerifiedCollection, type VerifyOptions } from './db/verify.js';
-export { Collection, type QueryRequest, type QueryPlan, type CollectionStats, type WriteResult, type MapRequest, type MapResult } from './db/collection.js';
+export { Collection, type QueryRequest, type QueryPlan, type CollectionStats, type WriteResult, type MapRequest, type MapResult, type RecordInput, type EmbeddingInfo } from './db/collection.js';
+export type { DocumentHit, ChunkHit } from './db/documents.js';
 export type { OpenOptions, CollectionConfig } from './db/config.js';
 export { TRAINING, type Hit, type IncludeField } from './core/collection/collection.js';
 export { DRIFT } from './core/collection/drift.js';
 export { RECALL_SAMPLING } from './core/collection/recall.js';
-export type { RecordInput, UpdateInput, StoredRecord, Metadata, Metric, Json } from './core/collection/records.js';
+export type { UpdateInput, StoredRecord, Metadata, Metric, Json } from './core/collection/records.js';
 export { parseRecipe, printRecipe, type IndexConfig } from './core/collection/recipe.js';
 export { QuiverError, isQuiverError, ERROR_CODES, type ErrorCode, type ErrorCategory } from './core/errors.js';
 export { LIMITS } from './core/lib/limits.js';

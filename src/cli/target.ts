@@ -15,7 +15,8 @@ export interface TargetRecord {
 
 export interface TargetRecordInput {
   key: string;
-  vector: Float32Array | number[];
+  /** Absent for a document the collection embeds itself. */
+  vector?: Float32Array | number[];
   document?: string;
   metadata?: Record<string, unknown>;
 }
@@ -63,10 +64,13 @@ export interface TargetCollection {
   stats(): Promise<TargetStats>;
 }
 
+/** listCollections' entries; the embedding config is whatever the collection stores (JSON over HTTP). */
+export type TargetCollectionInfo = Omit<CollectionInfo, 'embedding' | 'chunking'> & { embedding?: { config: unknown; model: string; dimension: number }; chunking?: { by: string; size: number; overlap?: number } };
+
 export interface Target {
   createCollection(name: string, config: CollectionConfig): Promise<unknown>;
   collection(name: string): TargetCollection;
-  listCollections(): Promise<CollectionInfo[]>;
+  listCollections(): Promise<TargetCollectionInfo[]>;
   dropCollection(name: string): Promise<void>;
   /** Local: a directory path. Remote: a backup name the server writes under its backupDir. */
   backup(destination: string): Promise<unknown>;

@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   EMBEDDING_RATE_LIMITED: 'unavailable',
   EMBEDDING_PROVIDER_MISSING: 'unsupported',
   MODEL_NOT_FOUND: 'not_found',
+  EMBEDDING_MODEL_MISMATCH: 'conflict',
 } as const satisfies Record<string, ErrorCategory>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

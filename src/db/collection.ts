@@ -3,11 +3,11 @@
  * made before the collection exists (or after it is dropped) fails at use with COLLECTION_NOT_FOUND.
  * Every method validates its whole input before touching the collection.
  */
-import { type CollectionEngine, type Hit, type IncludeField, TRAINING, checkK } from '../core/collection/collection.js';
+import { type CollectionDefinition, type CollectionEngine, type Hit, type IncludeField, TRAINING, checkK } from '../core/collection/collection.js';
 import { DRIFT } from '../core/collection/drift.js';
 import {
   type Metadata,
-  type RecordInput,
+  type RecordInput as VectorRecordInput,
   type StoredRecord,
   type UpdateInput,
   checkBatch,
@@ -29,13 +29,21 @@ import { matches } from '../core/filter/evaluate.js';
 import { parseFilter } from '../core/filter/parse.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { Fusion } from '../core/text/fusion.js';
+import type { EmbeddingConfig } from '../embed/index.js';
 import type { Quiver } from './database.js';
 import { yieldToEventLoop } from './yield.js';
+import { CHUNKS_PER_HIT_MAX, DEFAULT_CHUNKS_PER_HIT, type DocumentHit, chunksOf, documentChunks, groupByDocument } from './documents.js';
+
+/** A record to upsert: the vector may be left out when the collection embeds the document itself. */
+export type RecordInput = Omit<VectorRecordInput, 'vector'> & { vector?: VectorRecordInput['vector'] };
 
 export interface QueryRequest {
-  /** The query vector; optional when `text` is given (keyword search). */
+  /** The query vector; optional when `text` is given (keyword search, or embedded: see `text`). */
   vector?: Float32Array | number[];
-  /** Keyword text: BM25 over the documents; with a vector too, hybrid search. */
+  /**
+   * Keyword text: BM25 over the documents; with a vector too, hybrid search. In a collection with an
+   * embedding function, text without a vector is embedded and the search is hybrid (unless `mode`).
+   */
   text?: string;
   k?: number;
   filter?: unknown;
@@ -48,6 +56,10 @@ export interface QueryRequest {
   mode?: 'vector' | 'keyword' | 'hybrid';
   /** How hybrid queries combine the rankings (default 'rrf'). */
   fusion?: 'rrf' | { weights: { vector: number; keyword: number } };
+  /** Chunked collections: false returns the chunk records themselves instead of one hit per document. */
+  group?: boolean;
+  /** Chunked collections: best chunks per document hit (default 3, 0 for none). */
+  chunks?: number;
 }
 
 export interface QueryPlan {
@@ -83,6 +95,8 @@ export interface QueryPlan {
   reranked?: number;
   kernel: string;
   index: string;
+  /** Chunked collections: chunk hits searched to find the documents. */
+  chunksSearched?: number;
 }
 
 export interface CollectionStats {
@@ -130,6 +144,16 @@ export interface CollectionStats {
   /** Threads graph builds use (Quiver.open's buildThreads, or 1 where builds cannot run in parallel). */
   buildThreads: number;
   storage: { durability: string; persistent: boolean; walBytes: number; checkpoints: number };
+  /** The embedding function: api.md's EmbeddingConfig (no secrets in it), the model's name and dimension. */
+  embedding?: EmbeddingInfo;
+  /** How documents are chunked before they are embedded. */
+  chunking?: { by: 'tokens' | 'sentences'; size: number; overlap: number };
+}
+
+export interface EmbeddingInfo {
+  config: EmbeddingConfig;
+  model: string;
+  dimension: number;
 }
 
 export interface MapRequest {
@@ -155,6 +179,8 @@ export interface WriteResult {
 
 const INCLUDE_FIELDS = new Set<IncludeField>(['metadata', 'document', 'vector']);
 const DEFAULT_K = 10;
+/** A grouped query searches this many times k chunks at first, and this many times more while short. */
+const CHUNK_OVERSAMPLING = 4;
 const MAP_DEFAULT_K = 15;
 const MAP_DEFAULT_SEED = 1;
 /** A map job computes for about this long before it hands the event loop back. */
@@ -169,25 +195,74 @@ export class Collection {
     this.name = name;
   }
 
-  /** Inserts or replaces whole records; the batch is atomic. Later duplicates of a key in one batch win. */
+  /**
+   * Inserts or replaces whole records; the batch is atomic. Later duplicates of a key in one batch win.
+   * In a collection with an embedding function, records with a document and no vector are embedded
+   * first (a record with both keeps its vector); with chunking, such a document is stored as chunks.
+   */
   async upsert(records: RecordInput[]): Promise<WriteResult> {
     const engine = this.db.engine(this.name);
     checkBatch(records, 'upsert');
-    const { dimension, metric } = engine.definition;
-    const stored: StoredRecord[] = records.map((record, index) => {
+    const { dimension, metric, embedding, chunking } = engine.definition;
+    const last = new Map<string, number>();
+    const toEmbed: { text: string; record: StoredRecord; where: Record<string, unknown> }[] = [];
+    /** The records to write, with the index of the input record each comes from. */
+    const stored: { record: StoredRecord; index: number }[] = [];
+    records.forEach((record, index) => {
       if (!isPlainObject(record)) throw new QuiverError('INVALID_ARGUMENT', `Record ${index} is ${describe(record)}; records are objects { key, vector, document?, metadata? }.`, { index });
       const where = { index, key: record.key };
       checkKey(record.key, where);
       rejectUnknown(record, ['key', 'vector', 'document', 'metadata'], where);
-      const out: StoredRecord = { key: record.key, vector: toStoredVector(record.vector, dimension, metric, where) };
       const metadata = checkMetadata(record.metadata, where);
       const document = checkDocument(record.document, where);
+      last.set(record.key, index);
+      if (record.vector === undefined && document !== undefined && embedding !== undefined) {
+        const parts = chunking === undefined ? [{ key: record.key, document, metadata }] : documentChunks(record.key, document, metadata, chunking, where);
+        for (const part of parts) {
+          // the vector comes from the embedder below, before anything is written
+          const out = { key: part.key, document: part.document } as StoredRecord;
+          const partMetadata = checkMetadata(part.metadata, where);
+          if (partMetadata !== undefined) out.metadata = partMetadata;
+          toEmbed.push({ text: part.document, record: out, where });
+          stored.push({ record: out, index });
+        }
+        return;
+      }
+      if (record.vector === undefined && embedding !== undefined) {
+        throw new QuiverError('INVALID_VECTOR', `Record ${index} (key ${JSON.stringify(record.key)}) has neither a vector nor a document: give a document for the collection's model to embed, or a vector.`, { ...where, field: 'vector' });
+      }
+      if (record.vector === undefined && embedding === undefined && document !== undefined) {
+        throw new QuiverError('INVALID_VECTOR', `Record ${index} (key ${JSON.stringify(record.key)}) has a document but no vector, and collection "${this.name}" has no embedding function to embed it: give the vector, or create the collection with { embedding: 'builtin' }.`, { ...where, field: 'vector' });
+      }
+      const out: StoredRecord = { key: record.key, vector: toStoredVector(record.vector, dimension, metric, where) };
       if (metadata !== undefined) out.metadata = metadata;
       if (document !== undefined) out.document = document;
-      return out;
+      stored.push({ record: out, index });
     });
-    const sequence = await this.db.writeUpsert(engine, stored);
-    return { count: stored.length, sequence };
+    if (toEmbed.length > 0) {
+      const embedder = await this.db.embedderOf(engine);
+      const vectors = await embedder.embed(toEmbed.map((t) => t.text));
+      toEmbed.forEach(({ record, where }, i) => {
+        record.vector = toStoredVector(vectors[i], dimension, metric, where);
+      });
+      if (this.db.engine(this.name) !== engine) throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped while its documents were embedded.`, { collection: this.name });
+    }
+    // in a chunked collection a key's earlier duplicates in the batch would leave their extra chunks
+    const written = (chunking === undefined ? stored : stored.filter(({ index }) => last.get(records[index].key) === index)).map(({ record }) => record);
+    if (chunking === undefined) return { count: records.length, sequence: await this.db.writeUpsert(engine, written) };
+    // the chunks a document's previous version had beyond its new ones, and a plain record it replaces
+    const fresh = new Set(written.map((r) => r.key));
+    const get = (key: string) => engine.get(key);
+    const stale: string[] = [];
+    for (const key of last.keys()) {
+      for (const chunk of chunksOf(key, get)) if (!fresh.has(chunk)) stale.push(chunk);
+      if (!fresh.has(key) && engine.get(key) !== null) stale.push(key);
+    }
+    // both are applied in this turn of the event loop, so no other write comes between them
+    const upserted = this.db.writeUpsert(engine, written);
+    const deleted = stale.length > 0 ? this.db.writeDelete(engine, stale) : null;
+    const sequence = await upserted;
+    return { count: records.length, sequence: deleted === null ? sequence : (await deleted).sequence };
   }
 
   /**
@@ -226,8 +301,11 @@ export class Collection {
   /** Validates and applies an update batch synchronously; `fetched` holds vectors read from files. */
   private async applyUpdate(engine: CollectionEngine, updates: UpdateInput[], fetched: Map<string, { vector: Float32Array }>): Promise<WriteResult> {
     const { dimension, metric } = engine.definition;
+    const { embedding, chunking } = engine.definition;
     const pending = new Map<string, StoredRecord>();
     const missing: string[] = [];
+    /** Records whose new document is embedded before they are written (collections with an embedding function). */
+    const toEmbed = new Map<string, Record<string, unknown>>();
     updates.forEach((update, index) => {
       if (!isPlainObject(update)) throw new QuiverError('INVALID_ARGUMENT', `Update ${index} is ${describe(update)}; updates are objects { key, metadata?, document?, vector? }.`, { index });
       const where = { index, key: update.key };
@@ -235,6 +313,9 @@ export class Collection {
       rejectUnknown(update, ['key', 'vector', 'document', 'metadata'], where);
       const current = pending.get(update.key) ?? engine.get(update.key);
       if (current === null) {
+        if (chunking !== undefined && chunksOf(update.key, (key) => engine.get(key)).length > 0) {
+          throw new QuiverError('INVALID_ARGUMENT', `"${update.key}" is a chunked document: upsert it whole ({ key, document, metadata }) to change it.`, { ...where, field: 'key' });
+        }
         missing.push(update.key);
         return;
       }
@@ -250,10 +331,22 @@ export class Collection {
       }
       if (update.document === null) delete next.document;
       else if (update.document !== undefined) next.document = checkDocument(update.document, where);
+      // a new document gets a new vector from the collection's model unless the update brings one
+      if (typeof update.document === 'string' && update.vector === undefined && embedding !== undefined && chunking === undefined) toEmbed.set(update.key, where);
+      else if (update.vector !== undefined) toEmbed.delete(update.key);
       pending.set(update.key, next);
     });
     if (missing.length > 0) {
       throw new QuiverError('KEY_NOT_FOUND', `update names ${missing.length} key(s) that do not exist (${missing.slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}); use upsert to create records.`, { keys: missing.slice(0, 100) });
+    }
+    if (toEmbed.size > 0) {
+      const embedder = await this.db.embedderOf(engine);
+      const keys = [...toEmbed.keys()];
+      const vectors = await embedder.embed(keys.map((key) => pending.get(key)!.document!));
+      keys.forEach((key, i) => {
+        pending.get(key)!.vector = toStoredVector(vectors[i], engine.definition.dimension, engine.definition.metric, toEmbed.get(key)!);
+      });
+      if (this.db.engine(this.name) !== engine) throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped while its documents were embedded.`, { collection: this.name });
     }
     const records = [...pending.values()];
     // a record moved between the read and now (it could not be re-read in three tries): refuse, change nothing
@@ -302,7 +395,20 @@ export class Collection {
     }
     checkBatch(keysOrFilter, 'delete');
     keysOrFilter.forEach((key, index) => checkKey(key, { index }));
-    return this.db.writeDelete(engine, [...(keysOrFilter as string[])]);
+    if (engine.definition.chunking === undefined) return this.db.writeDelete(engine, [...(keysOrFilter as string[])]);
+    // a document's key deletes its chunks; `count` counts documents and records, not chunks
+    const get = (key: string) => engine.get(key);
+    const keys = new Set<string>();
+    let count = 0;
+    for (const key of keysOrFilter as string[]) {
+      const chunks = chunksOf(key, get);
+      if (chunks.length > 0 && !keys.has(chunks[0])) count++;
+      else if (engine.get(key) !== null && !keys.has(key)) count++;
+      keys.add(key);
+      for (const chunk of chunks) keys.add(chunk);
+    }
+    const { sequence } = await this.db.writeDelete(engine, [...keys]);
+    return { count, sequence };
   }
 
   async count(options?: { filter?: unknown }): Promise<number> {
@@ -341,10 +447,10 @@ export class Collection {
     }
   }
 
-  /** The k nearest records to `vector`, best first. */
-  async query(request: QueryRequest): Promise<Hit[]> {
-    const { hits, engine, include } = this.run(request, false);
-    return include ? this.hitVectors(engine, hits) : hits;
+  /** The k nearest records to `vector`, best first (in a chunked collection, documents with their best chunks). */
+  async query(request: QueryRequest): Promise<DocumentHit[]> {
+    const [embedded] = await this.embedQueryText([request]);
+    return (await this.answer(embedded, false)).hits;
   }
 
   /** include: ['vector'] where the rows are only in segment files: read them (a hit deleted meanwhile is dropped). */
@@ -354,24 +460,77 @@ export class Collection {
   }
 
   /** Several queries; results in order. */
-  async queryMany(requests: QueryRequest[]): Promise<Hit[][]> {
+  async queryMany(requests: QueryRequest[]): Promise<DocumentHit[][]> {
     this.db.engine(this.name);
     if (!Array.isArray(requests)) throw new QuiverError('INVALID_ARGUMENT', `queryMany takes an array of query requests; got ${describe(requests)}.`, {});
     if (requests.length > LIMITS.queryManyMax) {
       throw new QuiverError('LIMIT_EXCEEDED', `queryMany got ${requests.length} queries; the limit is ${LIMITS.queryManyMax}.`, { limit: 'queryManyMax', received: requests.length, maximum: LIMITS.queryManyMax });
     }
-    const results: Hit[][] = [];
-    for (const request of requests) {
-      const { hits, engine, include } = this.run(request, false);
-      results.push(include ? await this.hitVectors(engine, hits) : hits);
-    }
+    const embedded = await this.embedQueryText(requests);
+    const results: DocumentHit[][] = [];
+    for (const request of embedded) results.push((await this.answer(request, false)).hits);
     return results;
   }
 
   /** The hits and how they were found. */
-  async explain(request: QueryRequest): Promise<{ plan: QueryPlan; hits: Hit[] }> {
-    const { plan, hits, engine, include } = this.run(request, true);
-    return { plan: plan!, hits: include ? await this.hitVectors(engine, hits) : hits };
+  async explain(request: QueryRequest): Promise<{ plan: QueryPlan; hits: DocumentHit[] }> {
+    const [embedded] = await this.embedQueryText([request]);
+    const { plan, hits } = await this.answer(embedded, true);
+    return { plan: plan!, hits };
+  }
+
+  /**
+   * The requests with their text embedded where api.md says so: the collection has an embedding
+   * function, the request has text and no vector, and its mode is not 'keyword'. All texts go to the
+   * model in one call. Anything else is passed on unchanged for run() to check.
+   */
+  private async embedQueryText(requests: QueryRequest[]): Promise<QueryRequest[]> {
+    const engine = this.db.engine(this.name);
+    if (engine.definition.embedding === undefined) return requests;
+    const wanted = requests.flatMap((request, index) =>
+      isPlainObject(request as unknown) && typeof request.text === 'string' && request.vector === undefined && request.mode !== 'keyword' ? [index] : [],
+    );
+    if (wanted.length === 0) return requests;
+    for (const index of wanted) checkText(requests[index].text);
+    const signals = wanted.map((index) => requests[index].signal).filter((signal) => signal !== undefined);
+    for (const signal of signals) throwIfAborted(signal);
+    const embedder = await this.db.embedderOf(engine);
+    const vectors = await embedder.embed(
+      wanted.map((index) => requests[index].text!),
+      signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : undefined,
+    );
+    const out = [...requests];
+    wanted.forEach((index, i) => {
+      out[index] = { ...requests[index], vector: vectors[i] };
+    });
+    return out;
+  }
+
+  /**
+   * run(), with vectors read from segment files where include asks for them, and the chunk hits of a
+   * chunked collection grouped into documents.
+   */
+  private async answer(request: QueryRequest, explain: boolean): Promise<{ plan?: QueryPlan; hits: DocumentHit[] }> {
+    const engine = this.db.engine(this.name);
+    if (engine.definition.chunking === undefined || !isPlainObject(request as unknown) || request.group === false) {
+      const { plan, hits, engine: ran, include } = this.run(request, explain);
+      return { plan, hits: include ? await this.hitVectors(ran, hits) : hits };
+    }
+    if (request.group !== undefined && request.group !== true) throw new QuiverError('INVALID_ARGUMENT', `group is a boolean; got ${describe(request.group)}.`, { field: 'group' });
+    const k = checkK(request.k ?? DEFAULT_K);
+    const perHit = checkWhole(request.chunks ?? DEFAULT_CHUNKS_PER_HIT, 'chunks', 0, CHUNKS_PER_HIT_MAX);
+    const include = checkInclude(request.include);
+    // chunk metadata and texts are needed to group; what the caller did not ask for is left out after
+    const internal: IncludeField[] = include.has('vector') ? ['metadata', 'document', 'vector'] : ['metadata', 'document'];
+    // documents have several chunks among the best: search more chunks until k documents are found
+    for (let searched = Math.min(LIMITS.kMax, k * CHUNK_OVERSAMPLING); ; searched = Math.min(LIMITS.kMax, searched * CHUNK_OVERSAMPLING)) {
+      const result = this.run({ ...request, k: searched, include: internal }, explain);
+      const chunkHits = result.include ? await this.hitVectors(result.engine, result.hits) : result.hits;
+      const hits = groupByDocument(chunkHits, k, perHit, include, (key) => result.engine.get(key));
+      if (hits.length >= k || result.hits.length < searched || searched === LIMITS.kMax) {
+        return { hits, ...(result.plan ? { plan: { ...result.plan, chunksSearched: searched } } : {}) };
+      }
+    }
   }
 
   async stats(): Promise<CollectionStats> {
@@ -408,6 +567,7 @@ export class Collection {
       storage: this.db.storageInfo(),
       staleSegments: engine.staleSegments().length,
       compression: null,
+      ...embeddingInfo(engine.definition),
     };
     if (engine.quantized) {
       const codebook = engine.codebook;
@@ -489,7 +649,7 @@ export class Collection {
   private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[]; engine: CollectionEngine; include: boolean } {
     const engine = this.db.engine(this.name);
     if (!isPlainObject(request as unknown)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k } or { text, k }; got ${describe(request)}.`, {});
-    rejectUnknown(request as unknown as Record<string, unknown>, ['vector', 'text', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'mode', 'fusion'], {});
+    rejectUnknown(request as unknown as Record<string, unknown>, ['vector', 'text', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'mode', 'fusion', 'group', 'chunks'], {});
     throwIfAborted(request.signal);
     const mode = checkMode(request);
     const vector = request.vector === undefined ? null : toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });
@@ -641,4 +801,12 @@ function checkFusion(fusion: unknown): Fusion {
     throw new QuiverError('INVALID_ARGUMENT', `${hint}; got vector ${describe(vector)}, keyword ${describe(keyword)}.`, { field: 'fusion.weights' });
   }
   return { method: 'weighted', vector, keyword };
+}
+
+/** The embedding and chunking settings of a collection, as stats and listCollections show them. */
+export function embeddingInfo(definition: CollectionDefinition): { embedding?: EmbeddingInfo; chunking?: CollectionStats['chunking'] } {
+  const out: { embedding?: EmbeddingInfo; chunking?: CollectionStats['chunking'] } = {};
+  if (definition.embedding) out.embedding = { config: definition.embedding.config as EmbeddingConfig, model: definition.embedding.model, dimension: definition.dimension };
+  if (definition.chunking) out.chunking = { ...definition.chunking };
+  return out;
 }

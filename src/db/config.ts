@@ -1,6 +1,7 @@
 /** Validation of the options a user passes to open() and createCollection(). */
 import { QuiverError } from '../core/errors.js';
 import { LIMITS, SEGMENT_BYTES_MAX_DEFAULT, SEGMENT_BYTES_MAX_LIMIT } from '../core/lib/limits.js';
+import type { ChunkingSetting } from '../core/collection/collection.js';
 import type { IndexConfig } from '../core/collection/recipe.js';
 import { checkIndexForDimension, resolveIndexConfig } from '../core/collection/index-config.js';
 import { RECALL_SAMPLING } from '../core/collection/recall.js';
@@ -8,6 +9,8 @@ import { type Metric, describe, isPlainObject } from '../core/collection/records
 import type { PayloadType } from '../core/filter/ast.js';
 import { checkFieldPath } from '../core/filter/parse.js';
 import type { TextOptions } from '../core/text/analyzer.js';
+import { chunkText } from '../embed/chunking.js';
+import { type EmbeddingConfig, checkEmbeddingConfig } from '../embed/index.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import type { Durability } from '../storage/store.js';
 
@@ -54,14 +57,18 @@ export interface ResolvedOptions {
 }
 
 export interface CollectionConfig {
-  dimension: number;
+  /** Optional with an embedding function: the model's dimension (given anyway, it must match). */
+  dimension?: number;
   metric?: Metric;
   index?: string | IndexConfig;
   /** Fields to index for filters from the start, with their types (others are indexed when first filtered on). */
   payloadIndexes?: Record<string, PayloadType>;
   /** How documents are analysed for keyword search (fixed at creation). */
   text?: Partial<TextOptions>;
-  embedding?: unknown;
+  /** api.md's EmbeddingConfig: documents without vectors and query text are embedded (docs/embeddings.md). */
+  embedding?: EmbeddingConfig;
+  /** Long documents are embedded as chunks (needs embedding): { by: 'tokens' | 'sentences', size, overlap? }. */
+  chunking?: { by: 'tokens' | 'sentences'; size: number; overlap?: number };
 }
 
 export const DEFAULT_INDEX = 'Flat';
@@ -115,28 +122,43 @@ export function checkCollectionName(name: unknown): string {
 }
 
 export interface ResolvedCollectionConfig {
-  dimension: number;
+  /** Absent only with an embedding function, whose model then says it. */
+  dimension?: number;
   metric: Metric;
   index: IndexConfig;
   payloadIndexes?: Record<string, PayloadType>;
   text?: TextOptions;
+  embedding?: EmbeddingConfig;
+  chunking?: ChunkingSetting;
 }
 
 export function resolveCollectionConfig(config: unknown): ResolvedCollectionConfig {
   if (!isPlainObject(config)) throw invalid(`createCollection takes a config object such as { dimension: 384, metric: 'cosine' }; got ${describe(config)}.`);
   const c = config as unknown as CollectionConfig;
-  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'text', 'embedding']);
+  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'text', 'embedding', 'chunking']);
   for (const key of Object.keys(c)) if (!known.has(key)) throw invalid(`Unknown collection option "${key}". Known: ${[...known].join(', ')}.`, { option: key });
-  if (c.embedding !== undefined) throw new QuiverError('UNSUPPORTED', 'Collections with an embedding function are not available in this version of Quiver; pass vectors and a dimension.', { option: 'embedding' });
-  const dimension = positiveInteger(c.dimension, 'dimension', LIMITS.dimensionMax);
+  const embedding = c.embedding === undefined ? undefined : checkEmbeddingConfig(c.embedding);
+  if (c.chunking !== undefined && embedding === undefined) throw invalid('chunking cuts documents before they are embedded: it needs an embedding function ({ embedding: \'builtin\', chunking }).', { field: 'chunking' });
+  const dimension = c.dimension === undefined && embedding !== undefined ? undefined : positiveInteger(c.dimension, 'dimension', LIMITS.dimensionMax);
   const metric = c.metric ?? DEFAULT_METRIC;
   if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
   const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
-  checkIndexForDimension(index, dimension);
+  // with an embedding function and no dimension, createCollection checks once the model says it
+  if (dimension !== undefined) checkIndexForDimension(index, dimension);
   const resolved: ResolvedCollectionConfig = { dimension, metric, index };
   if (c.payloadIndexes !== undefined) resolved.payloadIndexes = resolvePayloadIndexes(c.payloadIndexes);
   if (c.text !== undefined) resolved.text = resolveTextOptions(c.text);
+  if (embedding !== undefined) resolved.embedding = embedding;
+  if (c.chunking !== undefined) resolved.chunking = resolveChunking(c.chunking);
   return resolved;
+}
+
+function resolveChunking(value: unknown): ChunkingSetting {
+  if (!isPlainObject(value)) throw invalid(`chunking is an object such as { by: 'sentences', size: 200, overlap: 1 }; got ${describe(value)}.`, { field: 'chunking' });
+  for (const key of Object.keys(value)) if (!['by', 'size', 'overlap'].includes(key)) throw invalid(`Unknown chunking option "${key}". Known: by, size, overlap.`, { field: `chunking.${key}` });
+  const setting = { by: value.by, size: value.size, overlap: value.overlap ?? 0 } as ChunkingSetting;
+  chunkText('', setting); // the chunker's own checks of by, size and overlap
+  return setting;
 }
 
 const PAYLOAD_TYPES: readonly PayloadType[] = ['keyword', 'number', 'boolean'];

@@ -8,11 +8,11 @@
  * queries see them at once) -> resolve when the record is durable. If the log cannot be written the
  * database refuses everything until it is reopened, which recovers exactly what reached the disk.
  */
-import { CollectionEngine, type CollectionDefinition, type EngineContext } from '../core/collection/collection.js';
+import { CollectionEngine, type CollectionDefinition, type EmbeddingSetting, type EngineContext } from '../core/collection/collection.js';
 import type { StoredRecord } from '../core/collection/records.js';
 import type { Segment } from '../core/collection/segment.js';
 import { type IndexConfig, printRecipe } from '../core/collection/recipe.js';
-import { insertionOrderOfConfig } from '../core/collection/index-config.js';
+import { checkIndexForDimension, insertionOrderOfConfig } from '../core/collection/index-config.js';
 import { QuiverError } from '../core/errors.js';
 import { encodePayloadIndex } from '../core/filter/codec.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
@@ -25,10 +25,12 @@ import { LIMITS } from '../core/lib/limits.js';
 import { encodeTextIndex } from '../core/text/codec.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import { DurableStore, type CheckpointPlan, writeManifestFile, writeSegmentFiles } from '../storage/store.js';
-import { Collection } from './collection.js';
 import { CompressionWork } from './compression.js';
 import { RECALL_BATCH, checkRecall } from './recall-check.js';
 import { SegmentGone, SegmentRows } from './rows.js';
+import { Collection, type EmbeddingInfo, embeddingInfo } from './collection.js';
+import { Embedders } from './embedders.js';
+import type { EmbeddingConfig, EmbeddingFunction } from '../embed/index.js';
 import { type OpenOptions, type ResolvedOptions, checkCollectionName, resolveCollectionConfig, resolveOpenOptions } from './config.js';
 import { runtime } from './runtime.js';
 import { yieldToEventLoop } from './yield.js';
@@ -39,6 +41,9 @@ export interface CollectionInfo {
   metric: CollectionDefinition['metric'];
   index: string;
   count: number;
+  /** Collections with an embedding function: its config (no secrets), model name and dimension. */
+  embedding?: EmbeddingInfo;
+  chunking?: { by: 'tokens' | 'sentences'; size: number; overlap: number };
 }
 
 /** Background indexing inserts this many rows between clock checks, and yields after INDEX_SLICE_MS. */
@@ -64,6 +69,8 @@ export class Quiver {
   private readonly options: ResolvedOptions;
   private readonly store: DurableStore | null;
   private readonly engines = new Map<string, CollectionEngine>();
+  /** Embedding functions of the collections that have one, loaded on first use. */
+  private readonly embedders = new Embedders();
   private lastLsn = 0;
   private nextSegmentId = 1;
   private nextCollectionId = 1;
@@ -145,14 +152,46 @@ export class Quiver {
   async createCollection(name: string, config: Parameters<typeof resolveCollectionConfig>[0]): Promise<Collection> {
     this.ensureOpen();
     checkCollectionName(name);
-    const resolved = resolveCollectionConfig(config);
-    if (this.engines.has(name)) throw new QuiverError('COLLECTION_EXISTS', `A collection named "${name}" already exists. Drop it first, or pick another name.`, { collection: name });
-    if (this.engines.size >= LIMITS.collectionsMax) {
-      throw new QuiverError('LIMIT_EXCEEDED', `A database holds at most ${LIMITS.collectionsMax} collections.`, { limit: 'collectionsMax', maximum: LIMITS.collectionsMax });
+    const { embedding: embeddingConfig, dimension: givenDimension, ...resolved } = resolveCollectionConfig(config);
+    const checkFree = () => {
+      if (this.engines.has(name)) throw new QuiverError('COLLECTION_EXISTS', `A collection named "${name}" already exists. Drop it first, or pick another name.`, { collection: name });
+      if (this.engines.size >= LIMITS.collectionsMax) {
+        throw new QuiverError('LIMIT_EXCEEDED', `A database holds at most ${LIMITS.collectionsMax} collections.`, { limit: 'collectionsMax', maximum: LIMITS.collectionsMax });
+      }
+    };
+    checkFree();
+    const model = embeddingConfig === undefined ? null : await this.collectionModel(embeddingConfig, givenDimension);
+    if (model !== null) {
+      // loading the model took a while: the name may have been taken meanwhile
+      this.ensureOpen();
+      checkFree();
     }
-    const definition: CollectionDefinition = { name, id: this.nextCollectionId++, ...resolved };
+    const dimension = model?.dimension ?? givenDimension!;
+    if (givenDimension === undefined) checkIndexForDimension(resolved.index, dimension);
+    const definition: CollectionDefinition = { name, id: this.nextCollectionId++, dimension, ...resolved, ...(model !== null ? { embedding: model.embedding } : {}) };
     await this.write({ type: 'create', lsn: 0, collection: definition }, () => this.applyCreate(definition));
     return this.collection(name);
+  }
+
+  /** Loads a new collection's embedding function: its dimension (which a given one must equal) and name. */
+  private async collectionModel(config: EmbeddingConfig, dimension: number | undefined): Promise<{ dimension: number; embedding: EmbeddingSetting }> {
+    const fn = await this.embedders.load(config, dimension);
+    if (dimension !== undefined && dimension !== fn.dimension) {
+      throw new QuiverError('DIMENSION_MISMATCH', `dimension is ${dimension} but the embedding model ${fn.name} makes ${fn.dimension}-d vectors; leave dimension out (it comes from the model) or give ${fn.dimension}.`, {
+        field: 'dimension',
+        expected: fn.dimension,
+        received: dimension,
+        model: fn.name,
+      });
+    }
+    return { dimension: fn.dimension, embedding: { config: config as EmbeddingSetting['config'], model: fn.name } };
+  }
+
+  /** @internal The collection's embedding function, loaded on first use and checked against its model. */
+  async embedderOf(engine: CollectionEngine): Promise<EmbeddingFunction> {
+    const fn = await this.embedders.forCollection(engine.definition);
+    this.ensureOpen();
+    return fn;
   }
 
   /** A handle without I/O; operations on a missing collection reject with COLLECTION_NOT_FOUND. */
@@ -164,7 +203,7 @@ export class Quiver {
     this.ensureOpen();
     return [...this.engines.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((e) => ({ name: e.name, dimension: e.definition.dimension, metric: e.definition.metric, index: e.recipe, count: e.count }));
+      .map((e) => ({ name: e.name, dimension: e.definition.dimension, metric: e.definition.metric, index: e.recipe, count: e.count, ...embeddingInfo(e.definition) }));
   }
 
   async dropCollection(name: string): Promise<void> {
@@ -244,6 +283,7 @@ export class Quiver {
     await this.background.catch(() => undefined);
     await this.buildPool?.close();
     this.buildPool = null;
+    await this.embedders.close();
     if (this.store) {
       try {
         if (!this.backgroundError) await this.checkpointNow(true);

@@ -50,7 +50,13 @@ const Key = Type.String({ minLength: 1, description: `A record key: a non-empty 
 const Document = Type.String({ description: `Text stored with the record (at most ${LIMITS.documentBytesMax} UTF-8 bytes).` });
 
 export const RecordInputSchema = Type.Object(
-  { key: Key, vector: ref(VectorSchema), document: Type.Optional(Document), metadata: Type.Optional(ref(MetadataSchema)) },
+  {
+    key: Key,
+    // optional: a collection with an embedding function embeds the document of a record without one
+    vector: Type.Optional(ref(VectorSchema)),
+    document: Type.Optional(Document),
+    metadata: Type.Optional(ref(MetadataSchema)),
+  },
   { $id: 'RecordInput', additionalProperties: false },
 );
 
@@ -77,6 +83,23 @@ export const HitSchema = Type.Object(
     metadata: Type.Optional(ref(MetadataSchema)),
     document: Type.Optional(Type.String()),
     vector: Type.Optional(ref(VectorSchema)),
+    chunks: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            key: Type.String(),
+            index: Type.Number(),
+            score: Type.Number(),
+            distance: Type.Optional(Type.Number()),
+            start: Type.Number({ description: "UTF-16 offset of the chunk in the document's text." }),
+            end: Type.Number(),
+            text: Type.String(),
+          },
+          { additionalProperties: false },
+        ),
+        { description: "Chunked collections: the document's best chunks, best first." },
+      ),
+    ),
   },
   { $id: 'Hit', additionalProperties: false },
 );
@@ -111,9 +134,18 @@ export const IndexConfigSchema = Type.Object(
 
 export const IndexSpecSchema = Type.Union([Type.String({ description: "A recipe string such as 'Flat', 'HNSW16' or 'Vamana64'." }), ref(IndexConfigSchema)], { $id: 'IndexSpec' });
 
+const ChunkingSchema = Type.Object(
+  {
+    by: Type.Union([Type.Literal('tokens'), Type.Literal('sentences')]),
+    size: Type.Number({ description: 'Tokens (words) per chunk at most.' }),
+    overlap: Type.Optional(Type.Number({ description: 'Shared with the previous chunk: tokens, or sentences for by sentences.' })),
+  },
+  { additionalProperties: false, description: 'Documents are embedded as chunks keyed <key>#<i> (docs/embeddings.md).' },
+);
+
 export const CollectionConfigSchema = Type.Object(
   {
-    dimension: Type.Number({ description: `1 to ${LIMITS.dimensionMax}.` }),
+    dimension: Type.Optional(Type.Number({ description: `1 to ${LIMITS.dimensionMax}; optional with an embedding function (the model's).` })),
     metric: Type.Optional(ref(MetricSchema)),
     index: Type.Optional(ref(IndexSpecSchema)),
     payloadIndexes: Type.Optional(
@@ -130,7 +162,8 @@ export const CollectionConfigSchema = Type.Object(
         { additionalProperties: false, description: 'How documents and query text are analysed for keyword search (default: neither).' },
       ),
     ),
-    embedding: Type.Optional(Type.Unknown({ description: 'An EmbeddingConfig (api.md, "Embeddings").' })),
+    embedding: Type.Optional(Type.Unknown({ description: 'An EmbeddingConfig (api.md, "Embeddings"): documents without vectors and query text are embedded by the collection.' })),
+    chunking: Type.Optional(ChunkingSchema),
   },
   { $id: 'CollectionConfig', additionalProperties: false },
 );
@@ -140,8 +173,21 @@ export const CreateCollectionRequestSchema = Type.Composite(
   { additionalProperties: false },
 );
 
+const EmbeddingInfoSchema = Type.Object(
+  { config: Type.Unknown({ description: 'The EmbeddingConfig (no secrets: apiKeyEnv names the variable).' }), model: Type.String(), dimension: Type.Number() },
+  { additionalProperties: false, description: "The collection's embedding function." },
+);
+
 export const CollectionInfoSchema = Type.Object(
-  { name: Type.String(), dimension: Type.Number(), metric: ref(MetricSchema), index: Type.String({ description: 'The canonical recipe string.' }), count: Type.Number() },
+  {
+    name: Type.String(),
+    dimension: Type.Number(),
+    metric: ref(MetricSchema),
+    index: Type.String({ description: 'The canonical recipe string.' }),
+    count: Type.Number(),
+    embedding: Type.Optional(EmbeddingInfoSchema),
+    chunking: Type.Optional(ChunkingSchema),
+  },
   { $id: 'CollectionInfo', additionalProperties: false },
 );
 
@@ -272,6 +318,8 @@ export const QueryRequestSchema = Type.Object(
     text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over the documents; with a vector, hybrid search (docs/text.md).' })),
     mode: Type.Optional(Type.Union([Type.Literal('keyword'), Type.Literal('vector'), Type.Literal('hybrid')])),
     fusion: Type.Optional(Type.Unknown({ description: "Hybrid queries: 'rrf' (default) or { weights: { vector, keyword } }." })),
+    group: Type.Optional(Type.Boolean({ description: 'Chunked collections: false returns chunk records instead of one hit per document.' })),
+    chunks: Type.Optional(Type.Number({ description: 'Chunked collections: best chunks per document hit (default 3).' })),
   },
   { $id: 'QueryRequest', additionalProperties: false },
 );

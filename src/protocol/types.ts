@@ -21,7 +21,8 @@ export type IncludeField = 'metadata' | 'document' | 'vector';
 
 export interface RecordInput {
   key: string;
-  vector: VectorInput;
+  /** Optional when the collection has an embedding function and the record a document. */
+  vector?: VectorInput;
   document?: string;
   metadata?: Metadata;
 }
@@ -48,6 +49,8 @@ export interface Hit {
   metadata?: Metadata;
   document?: string;
   vector?: Float32Array;
+  /** Chunked collections: the document's best chunks, best first. */
+  chunks?: { key: string; index: number; score: number; distance?: number; start: number; end: number; text: string }[];
 }
 
 export interface QueryRequest {
@@ -63,6 +66,8 @@ export interface QueryRequest {
   text?: string;
   mode?: 'keyword' | 'vector' | 'hybrid';
   fusion?: unknown;
+  group?: boolean;
+  chunks?: number;
 }
 
 export type IndexConfig = Omit<WireIndexConfig, 'reduce'> & {

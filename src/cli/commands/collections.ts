@@ -3,26 +3,31 @@ import type { Context } from '../context.js';
 import { openTarget } from '../context.js';
 import { usage } from '../exit.js';
 import { table } from '../format.js';
-import { parseDimension } from './options.js';
+import { parseChunking, parseDimension, parseEmbedding } from './options.js';
 
 export interface CreateOptions {
   dimension?: string;
+  embedding?: string;
+  chunking?: string;
   metric?: string;
   index?: string;
 }
 
 export async function createCollection(ctx: Context, name: string, options: CreateOptions): Promise<void> {
-  if (options.dimension === undefined) throw usage('quiver collections create needs --dimension N (the length of the vectors).');
-  const dimension = parseDimension(options.dimension);
+  if (options.dimension === undefined && options.embedding === undefined) throw usage('quiver collections create needs --dimension N (the length of the vectors), or --embedding (the model says it).');
+  const dimension = options.dimension === undefined ? undefined : parseDimension(options.dimension);
   const { target, location } = await openTarget(ctx, { create: true });
   try {
     await target.createCollection(name, {
-      dimension,
+      ...(dimension !== undefined ? { dimension } : {}),
+      ...(options.embedding !== undefined ? { embedding: parseEmbedding(options.embedding) } : {}),
+      ...(options.chunking !== undefined ? { chunking: parseChunking(options.chunking) } : {}),
       ...(options.metric !== undefined ? { metric: options.metric as 'cosine' | 'dot' | 'l2' } : {}),
       ...(options.index !== undefined ? { index: options.index } : {}),
     });
     const info = (await target.listCollections()).find((c) => c.name === name);
-    process.stdout.write(`created collection "${name}" (dimension ${dimension}, ${info?.metric ?? options.metric}, ${info?.index ?? options.index}) in ${location}\n`);
+    const model = info?.embedding ? `, embedding ${info.embedding.model}` : '';
+    process.stdout.write(`created collection "${name}" (dimension ${info?.dimension ?? dimension}, ${info?.metric ?? options.metric}, ${info?.index ?? options.index}${model}) in ${location}\n`);
   } finally {
     await target.close?.();
   }

@@ -21,7 +21,7 @@ import { type FieldMapping, toRecord } from '../io/mapping.js';
 import { type Position, type Source, type SourceRow, START, detectFormat, openSource } from '../io/source.js';
 import { Progress } from '../progress.js';
 import type { Target, TargetCollection, TargetRecordInput } from '../target.js';
-import { parseBatchSize, parseDimension, parseList } from './options.js';
+import { parseBatchSize, parseChunking, parseDimension, parseEmbedding, parseList } from './options.js';
 import { waitForIndex } from './wait-index.js';
 
 export interface ImportOptions {
@@ -37,6 +37,8 @@ export interface ImportOptions {
   keysFile?: string;
   create?: boolean;
   dimension?: string;
+  embedding?: string;
+  chunking?: string;
   metric?: string;
   index?: string;
   checkpoint?: string;
@@ -199,9 +201,13 @@ async function ensureCollection(target: Target, options: ImportOptions, source: 
       collection: options.collection,
     });
   }
-  const inferred = dimension ?? (await firstDimension(source, from, mapping));
+  const embedding = options.embedding === undefined ? undefined : parseEmbedding(options.embedding);
+  // with an embedding function the model says the dimension; rows may have no vectors at all
+  const inferred = dimension ?? (embedding !== undefined ? undefined : await firstDimension(source, from, mapping));
   await target.createCollection(options.collection, {
-    dimension: inferred,
+    ...(inferred !== undefined ? { dimension: inferred } : {}),
+    ...(embedding !== undefined ? { embedding } : {}),
+    ...(options.chunking !== undefined ? { chunking: parseChunking(options.chunking) } : {}),
     ...(options.metric ? { metric: options.metric as 'cosine' | 'dot' | 'l2' } : {}),
     ...(options.index ? { index: options.index } : {}),
   });
@@ -212,7 +218,9 @@ async function firstDimension(source: Source, from: Position, mapping: FieldMapp
   for await (const chunk of source.rows(from)) {
     const row = chunk[0];
     // the first record's vector, mapped and checked as the import will (a placeholder key: only the vector matters)
-    if (row) return toRecord(row.fields, row.next.row - 1, mapping, source.path, row.where, 'first').vector.length;
+    const vector = row ? toRecord(row.fields, row.next.row - 1, mapping, source.path, row.where, 'first').vector : undefined;
+    if (vector) return vector.length;
+    if (row) throw usage(`${source.path}: the first row has no vector to infer the dimension from; pass --dimension, or --embedding to have the collection embed the documents.`);
   }
   throw usage(`${source.path} has no rows to infer the dimension from; pass --dimension.`);
 }

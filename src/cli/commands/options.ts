@@ -1,4 +1,5 @@
 /** Parsing of option values shared by commands: whole numbers in range, lists, vectors. */
+import type { CollectionConfig } from '../../index.js';
 import { LIMITS } from '../../core/lib/limits.js';
 import { usage } from '../exit.js';
 
@@ -35,4 +36,21 @@ export function parseInclude(value: string | undefined, fallback: IncludeField[]
   const items = parseList(value, '--include');
   for (const item of items) if (!(INCLUDE as readonly string[]).includes(item)) throw usage(`--include takes ${INCLUDE.join(', ')} (comma-separated) or none; got ${JSON.stringify(item)}.`, { option: '--include' });
   return items as IncludeField[];
+}
+
+/** --embedding: 'builtin' or an EmbeddingConfig as JSON ('{"provider":"transformers","model":"...","localPath":"..."}'). */
+export function parseEmbedding(value: string): CollectionConfig['embedding'] {
+  if (value === 'builtin') return 'builtin';
+  try {
+    return JSON.parse(value) as CollectionConfig['embedding'];
+  } catch {
+    throw usage(`--embedding is 'builtin' or an EmbeddingConfig as JSON (docs/embeddings.md); got ${JSON.stringify(value)}.`, { option: '--embedding' });
+  }
+}
+
+/** --chunking: BY:SIZE[:OVERLAP], e.g. sentences:200:1 or tokens:256:32. */
+export function parseChunking(value: string): CollectionConfig['chunking'] {
+  const match = /^(tokens|sentences):(\d+)(?::(\d+))?$/.exec(value);
+  if (!match) throw usage(`--chunking is BY:SIZE[:OVERLAP] with BY tokens or sentences, e.g. sentences:200:1; got ${JSON.stringify(value)}.`, { option: '--chunking' });
+  return { by: match[1] as 'tokens' | 'sentences', size: Number(match[2]), overlap: match[3] === undefined ? 0 : Number(match[3]) };
 }

@@ -23,10 +23,15 @@ export interface FieldMapping {
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 export function toRecord(fields: Record<string, unknown>, row: number, mapping: FieldMapping, file: string, where: string, key?: string): TargetRecordInput {
-  const vector = float32(vectorOf(fields[mapping.vectorField], mapping.vectorField, file, where), mapping.vectorField, file, where);
-  const record: TargetRecordInput = { key: key ?? keyOf(fields, row, mapping, file, where), vector };
   const document = fields[mapping.documentField];
-  if (document !== undefined && document !== null && document !== '') {
+  const hasDocument = document !== undefined && document !== null && document !== '';
+  // a row with a document and no vector is for a collection that embeds documents itself (the database
+  // says so with INVALID_VECTOR when this one does not)
+  const vectorValue = fields[mapping.vectorField];
+  const vector = vectorValue === undefined && hasDocument ? undefined : float32(vectorOf(vectorValue, mapping.vectorField, file, where), mapping.vectorField, file, where);
+  const record: TargetRecordInput = { key: key ?? keyOf(fields, row, mapping, file, where) };
+  if (vector !== undefined) record.vector = vector;
+  if (hasDocument) {
     if (typeof document !== 'string') throw badRow(file, where, `the document field "${mapping.documentField}" is ${typeof document}, not text.`);
     record.document = document;
   }

@@ -63,6 +63,25 @@ export interface CollectionDefinition {
   autoIndexes?: string[];
   /** The text analyzer's options (absent: the defaults). */
   text?: TextOptions;
+  /** The embedding function that turns documents and query text into vectors (db/ loads it). */
+  embedding?: EmbeddingSetting;
+  /** How documents are cut into chunks before they are embedded (db/ does it). */
+  chunking?: ChunkingSetting;
+}
+
+/**
+ * api.md's EmbeddingConfig as stored (never a secret: the openai provider names its key's environment
+ * variable) and the model's name when the collection was created, to refuse another model later.
+ */
+export interface EmbeddingSetting {
+  config: 'builtin' | { provider: string; [field: string]: string | boolean };
+  model: string;
+}
+
+export interface ChunkingSetting {
+  by: 'tokens' | 'sentences';
+  size: number;
+  overlap: number;
 }
 
 /** A filter ready to run: its AST, its cache key and the fields it reads. */

@@ -16,7 +16,8 @@
  *                 u32 collection count, then per collection:
  *                   u32 length + UTF-8 JSON definition { name, id, dimension, metric, index, and when set
  *                     payloadIndexes (declared fields and types), autoIndexes (fields indexed for filters),
- *                     text (the analyzer's options) }
+ *                     text (the analyzer's options), embedding ({ config: EmbeddingConfig, model }),
+ *                     chunking ({ by, size, overlap }) }
  *                   u32 segment count, then per segment:
  *                     u64 segment id, u32 record count, u32 deleted count D, D x u32 deleted slots (ascending)
  */
@@ -93,9 +94,9 @@ export function decodeManifest(bytes: Uint8Array, file: string): ManifestData {
 }
 
 export function encodeDefinition(definition: CollectionDefinition): string {
-  const { name, id, dimension, metric, index, payloadIndexes, autoIndexes, text } = definition;
+  const { name, id, dimension, metric, index, payloadIndexes, autoIndexes, text, embedding, chunking } = definition;
   // the optional parts only when present, so definitions without them encode as before
-  return JSON.stringify({ name, id, dimension, metric, index, payloadIndexes, autoIndexes: autoIndexes?.length ? autoIndexes : undefined, text });
+  return JSON.stringify({ name, id, dimension, metric, index, payloadIndexes, autoIndexes: autoIndexes?.length ? autoIndexes : undefined, text, embedding, chunking });
 }
 
 export function decodeDefinition(text: string, file: string): CollectionDefinition {
@@ -117,7 +118,9 @@ export function decodeDefinition(text: string, file: string): CollectionDefiniti
     typeof value.index === 'object' &&
     (value.payloadIndexes === undefined || (isRecord(value.payloadIndexes) && Object.values(value.payloadIndexes).every((t) => t === 'keyword' || t === 'number' || t === 'boolean'))) &&
     (value.autoIndexes === undefined || (Array.isArray(value.autoIndexes) && value.autoIndexes.every((f) => typeof f === 'string' && f.length > 0))) &&
-    (value.text === undefined || validTextOptions(value.text));
+    (value.text === undefined || validTextOptions(value.text)) &&
+    (value.embedding === undefined || validEmbedding(value.embedding)) &&
+    (value.chunking === undefined || validChunking(value.chunking));
   if (!valid) throw new QuiverError('CORRUPTED', `${file}: a collection definition is not valid (${text.slice(0, 80)}).`, { file });
   return value as unknown as CollectionDefinition;
 }
@@ -130,4 +133,17 @@ function validTextOptions(value: unknown): boolean {
   if (!isRecord(value)) return false;
   const { stemming, stopWords } = value;
   return (stemming === 'english' || stemming === 'none') && (stopWords === 'english' || stopWords === 'none' || (Array.isArray(stopWords) && stopWords.every((w) => typeof w === 'string')));
+}
+
+function validEmbedding(value: unknown): boolean {
+  if (!isRecord(value) || typeof value.model !== 'string') return false;
+  const config = value.config;
+  if (config === 'builtin') return true;
+  return isRecord(config) && typeof config.provider === 'string' && Object.values(config).every((v) => typeof v === 'string' || typeof v === 'boolean');
+}
+
+function validChunking(value: unknown): boolean {
+  if (!isRecord(value)) return false;
+  const { by, size, overlap } = value;
+  return (by === 'tokens' || by === 'sentences') && Number.isSafeInteger(size) && (size as number) > 0 && Number.isSafeInteger(overlap) && (overlap as number) >= 0;
 }

@@ -91,7 +91,7 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     config: write,
     schema: { tags: ['records'], operationId: 'upsert', summary: 'Insert or replace records, atomically (collection.upsert)', params: CollectionParamsSchema, body: UpsertRequestSchema, response: { 200: ref(WriteResultSchema), ...errors } },
     handler: async (request) => {
-      const records = request.body.records.map((r, index) => ({ ...r, vector: vectorFromWire(r.vector, { index, key: r.key }) }));
+      const records = request.body.records.map((r, index) => (r.vector === undefined ? r : { ...r, vector: vectorFromWire(r.vector, { index, key: r.key }) }));
       return db.collection(request.params.name).upsert(records as RecordInput[]);
     },
   });
@@ -246,5 +246,8 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
 
 /** A collection's entry as listCollections gives it, from its stats. */
 function infoOf(stats: CollectionStats): CollectionInfoBody {
-  return { name: stats.name, dimension: stats.dimension, metric: stats.metric as CollectionInfoBody['metric'], index: stats.index, count: stats.count };
+  const info: CollectionInfoBody = { name: stats.name, dimension: stats.dimension, metric: stats.metric as CollectionInfoBody['metric'], index: stats.index, count: stats.count };
+  if (stats.embedding) info.embedding = stats.embedding;
+  if (stats.chunking) info.chunking = stats.chunking;
+  return info;
 }

@@ -6,7 +6,8 @@
  * vectors or a changed model are needed.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +16,7 @@ import { makeTinyEmbedder } from '../scripts/make-test-embedder.mjs';
 import { Quiver } from '../src/index.js';
 import { isQuiverError } from '../src/core/errors.js';
 import { chunkText, transformersEmbedding } from '../src/embed/index.js';
+import { type TestServer, startTestServer } from './support/server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'quiver-embedcol-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -218,5 +220,81 @@ describe('chunked documents', () => {
     await again.upsert([{ key: 'doc', document: 'dogs run in the park.' }]);
     await assert.rejects(again.update([{ key: 'doc', metadata: { a: 1 } }]), (e) => isQuiverError(e, 'INVALID_ARGUMENT') && /upsert it whole/.test(e.message));
     await db.close();
+  });
+});
+
+describe('over HTTP and the CLI', { skip: papers.length === 0 ? 'papers.jsonl not found' : false }, () => {
+  let t: TestServer;
+  const sample = papers.slice(40, 52);
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('POST /v1/collections with { embedding } and no dimension; upsert documents only; query { text }; chunked hits carry their chunks', async () => {
+    const created = await t.call('POST', '/v1/collections', { body: { name: 'papers', embedding: 'builtin' } });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual(created.body, { name: 'papers', dimension: 512, metric: 'cosine', index: 'Flat', count: 0, embedding: { config: 'builtin', model: 'builtin:use-lite', dimension: 512 } });
+    const upserted = await t.call('POST', '/v1/collections/{name}/upsert', { params: { name: 'papers' }, body: { records: sample.map((p) => ({ key: p.id, document: `${p.title}. ${p.abstract}` })) } });
+    assert.equal(upserted.status, 200, upserted.text);
+    const query = await t.call('POST', '/v1/collections/{name}/query', { params: { name: 'papers' }, body: { text: sample[4].title, k: 2 } });
+    assert.equal(query.status, 200, query.text);
+    assert.equal(query.body.hits[0].key, sample[4].id);
+    const stats = await t.call('GET', '/v1/collections/{name}/stats', { params: { name: 'papers' } });
+    assert.equal(stats.body.embedding.model, 'builtin:use-lite');
+
+    const chunked = await t.call('POST', '/v1/collections', { body: { name: 'chunks', embedding: 'builtin', chunking: { by: 'sentences', size: 40, overlap: 1 } } });
+    assert.equal(chunked.status, 201, chunked.text);
+    assert.deepEqual(chunked.body.chunking, { by: 'sentences', size: 40, overlap: 1 });
+    await t.call('POST', '/v1/collections/{name}/upsert', { params: { name: 'chunks' }, body: { records: sample.slice(0, 6).map((p) => ({ key: p.id, document: p.abstract })) } });
+    const hits = (await t.call('POST', '/v1/collections/{name}/query', { params: { name: 'chunks' }, body: { text: sample[2].title, k: 3, include: ['document'] } })).body.hits;
+    assert.equal(hits.length, 3);
+    assert.equal(hits[0].key, sample[2].id);
+    assert.equal(hits[0].document, sample[2].abstract);
+    assert.ok(hits[0].chunks.length >= 1);
+    for (const chunk of hits[0].chunks) assert.equal(sample[2].abstract.slice(chunk.start, chunk.end), chunk.text);
+
+    const missingDimension = await t.call('POST', '/v1/collections', { body: { name: 'nodim' } });
+    assert.equal(missingDimension.status, 400);
+    const noModel = await t.call('POST', '/v1/collections/{name}/upsert', { params: { name: 'papers' }, body: { records: [{ key: 'x' }] } });
+    assert.equal(noModel.status, 400);
+    assert.equal(noModel.body.error.code, 'INVALID_VECTOR');
+  });
+
+  it('a collection embedding through the OpenAI-compatible provider against the server: the key stays in the environment, never in the files', async () => {
+    const secret = 'sk-quiver-test-secret-4242';
+    process.env.QUIVER_TEST_EMBED_KEY = secret;
+    const path = join(root, 'openai');
+    try {
+      const db = await Quiver.open({ path });
+      const col = await db.createCollection('remote', { embedding: { provider: 'openai', baseURL: t.url, model: 'builtin', apiKeyEnv: 'QUIVER_TEST_EMBED_KEY' } });
+      assert.equal((await col.stats()).dimension, 512);
+      await col.upsert(sample.map((p) => ({ key: p.id, document: `${p.title}. ${p.abstract}` })));
+      assert.equal((await col.query({ text: sample[7].title, k: 1 }))[0].key, sample[7].id);
+      await db.close();
+    } finally {
+      delete process.env.QUIVER_TEST_EMBED_KEY;
+    }
+    const bytes = readdirSync(path).map((file) => readFileSync(join(path, file)).toString('latin1')).join('');
+    assert.ok(bytes.includes('QUIVER_TEST_EMBED_KEY'));
+    assert.ok(!bytes.includes(secret));
+  });
+
+  it('quiver import of a JSONL file with documents only, into a collection created with --embedding builtin', () => {
+    const bin = join(import.meta.dirname, '..', 'bin', 'quiver.mjs');
+    const data = join(root, 'cli-data');
+    const file = join(root, 'docs.jsonl');
+    writeFileSync(file, sample.map((p) => JSON.stringify({ key: p.id, document: `${p.title}. ${p.abstract}`, metadata: { title: p.title } })).join('\n') + '\n');
+    const quiver = (...args: string[]) => {
+      const run = spawnSync(process.execPath, [bin, '--data', data, ...args], { encoding: 'utf8', env: { ...process.env, QUIVER_DATA_DIR: '', QUIVER_URL: '' } });
+      assert.equal(run.status, 0, `quiver ${args.join(' ')}: ${run.stderr}`);
+      return run.stdout;
+    };
+    assert.match(quiver('collections', 'create', 'papers', '--embedding', 'builtin'), /dimension 512.*embedding builtin:use-lite/);
+    quiver('import', file, '-c', 'papers', '--batch-size', '5');
+    const hits = JSON.parse(quiver('query', '-c', 'papers', '--text', sample[1].title, '-k', '1', '--json'));
+    assert.equal((hits.hits ?? hits)[0].key, sample[1].id);
   });
 });

@@ -10,6 +10,9 @@
  *   filtered  filtered search: recall/QPS sweeps at selectivities 0.1%-100% on synth-768 with an uncorrelated
  *             and a correlated attribute, Quiver's filters vs hnswlib-node's filter callback
  *   keyword   keyword (BM25) search quality on shared/data/papers.jsonl: title -> its abstract
+ *   embed     embedding throughput per provider (builtin, transformers.js on the test model, OpenAI-compatible
+ *             against quiver serve) at batch sizes 1/8/32/128, and end-to-end ingest of the paper corpus
+ *             into collections that embed their documents (about 5-10 minutes on a shared 2-core machine)
  * http:
  *   --datasets NAME    one dataset (default synth-768); --base N its first N rows (quick: 10,000)
  *   --concurrency a,b  connections (default 1,16,64); --duration S seconds per point (default 10)
@@ -74,10 +77,11 @@ import { renderHttp, runHttp } from './suites/http.js';
 import { type FilteredRunResult, renderFiltered, runFiltered, SELECTIVITIES } from './suites/filtered.js';
 import { type KeywordRunResult, renderKeyword, runKeyword } from './suites/keyword.js';
 import { type RuntimesRunResult, renderRuntimes, runRuntimes } from './suites/runtimes.js';
+import { type EmbedRunResult, renderEmbed, runEmbed } from './suites/embed.js';
 import type { Attribute } from './suites/filtered-data.js';
 import type { QuiverSettings } from './systems/index.js';
 
-const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|order> [options]   (options: see bench/run.ts or bench/README.md)
+const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|embed|order|runtimes> [options]   (options: see bench/run.ts or bench/README.md)
   npm run bench -- exact [--quick] [--json FILE] [--datasets fashion-mnist,synth-768] [--systems ...] [--queries N] [--rounds N] [--warmup N] [--ingest N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- ann [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--systems hnswlib,usearch-f32,usearch-f16,quiver-hnsw,quiver-vamana]
                        [--quiver-recipes HNSW16,Vamana64] [--quiver-mode persist|memory] [--quiver-durability none|batched|sync]
@@ -87,6 +91,7 @@ const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|
   npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--reuse-indexes] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]
   npm run bench -- runtimes [--quick] [--json FILE] [--write-docs|--no-docs]
+  npm run bench -- embed [--quick] [--json FILE] [--write-docs|--no-docs]
   npm run bench -- order [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--base N] [--efs 10,16,24,32,64] [--queries N]
                          [--seeds 1,2,3] [--indexes hnsw,vamana] [--orders arrival,random,lid-desc,lid-asc] [--no-api] [--lid-sample N] [--render FILE]`;
 
@@ -129,7 +134,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'order', 'runtimes'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'embed', 'order', 'runtimes'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -155,6 +160,7 @@ try {
   else if (suite === 'http') await http();
   else if (suite === 'filtered') await filtered();
   else if (suite === 'keyword') await keyword();
+  else if (suite === 'embed') await embedSuite();
   else if (suite === 'order') await order();
   else if (suite === 'runtimes') await runtimes();
   else await graph(suite as 'ann' | 'scaling');
@@ -276,6 +282,18 @@ async function keyword(): Promise<void> {
   if (values.json) writeJson(outFile(values.json), run);
   if (writeDocs) {
     writeSection(BENCHMARKS_MD, 'keyword', md);
+    console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
+  }
+}
+
+async function embedSuite(): Promise<void> {
+  const res = await runEmbed({ quick });
+  const run: EmbedRunResult = { suite: 'embed', command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), ...res };
+  const md = renderEmbed(run);
+  console.log(`\n${md}`);
+  if (values.json) writeJson(outFile(values.json), run);
+  if (writeDocs) {
+    writeSection(BENCHMARKS_MD, 'embed', md);
     console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
   }
 }

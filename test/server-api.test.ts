@@ -63,7 +63,9 @@ describe('the HTTP API', () => {
       await bad({ name: 'x', dimension: 3, index: 'FFT2,HNSW16' }, 501, 'UNSUPPORTED');
       await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'date' } }, 400, 'INVALID_ARGUMENT', /payloadIndexes/);
       await bad({ name: 'x', dimension: 3, text: { stemming: 'french' } }, 400, 'INVALID_ARGUMENT', /stemming/);
-      await bad({ name: 'x', dimension: 3, embedding: 'builtin' }, 501, 'UNSUPPORTED');
+      await bad({ name: 'x', dimension: 3, embedding: 'builtin' }, 400, 'DIMENSION_MISMATCH', /512/);
+      await bad({ name: 'x', embedding: { provider: 'openai', baseURL: 'http://localhost:1', model: 'm', apiKey: 'sk-1' } }, 400, 'INVALID_ARGUMENT', /apiKeyEnv/);
+      await bad({ name: 'x' }, 400, 'INVALID_ARGUMENT', /dimension/);
       await bad({ name: 'x', dimension: 3, color: 'red' }, 400, 'INVALID_ARGUMENT', /Unknown field "color"/);
       await bad([], 400, 'INVALID_ARGUMENT');
       await bad(null, 400, 'INVALID_ARGUMENT');

@@ -217,6 +217,13 @@ describe('chunked documents', () => {
     assert.equal((await again.delete(['long', 'missing'])).count, 1);
     assert.equal(await again.count(), 1);
     await assert.rejects(again.upsert([{ key: 'x', document: 'dogs', metadata: { _parent: 'y' } }]), (e) => isQuiverError(e, 'INVALID_METADATA') && /reserved/.test(e.message));
+    // a chunk deleted by its own key leaves a gap; the next version of the document still removes the rest
+    await again.upsert([{ key: 'gap', document: LONG }]);
+    const gapChunks = chunkText(LONG, { by: 'sentences', size: 8, overlap: 0 }).length;
+    await again.delete(['gap#1']);
+    await again.upsert([{ key: 'gap', document: 'dogs run.' }]);
+    assert.deepEqual((await again.get(Array.from({ length: gapChunks }, (_, i) => `gap#${i}`))).map((r) => r?.key ?? null), ['gap#0', ...Array(gapChunks - 1).fill(null)]);
+    await again.delete(['gap']);
     await again.upsert([{ key: 'doc', document: 'dogs run in the park.' }]);
     await assert.rejects(again.update([{ key: 'doc', metadata: { a: 1 } }]), (e) => isQuiverError(e, 'INVALID_ARGUMENT') && /upsert it whole/.test(e.message));
     await db.close();

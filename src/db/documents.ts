@@ -82,16 +82,18 @@ export function chunkPlace(metadata: Metadata | undefined): { parent: string; pl
 }
 
 /**
- * The keys of the chunks a document has now (`<key>#0`, `#1`, ... while they exist and point back at it),
- * from `from` on. Chunks are numbered without gaps, so this finds them all, including any a crash left
+ * The keys of the chunks a document has now: `<key>#0` up to the count chunk 0 records (a chunk deleted
+ * by its own key leaves a gap there), then on while more exist and point back at it — those a crash left
  * behind between an upsert and the delete of the chunks its new version no longer has.
  */
-export function chunksOf(key: string, get: (key: string) => StoredRecord | null, from = 0): string[] {
+export function chunksOf(key: string, get: (key: string) => StoredRecord | null): string[] {
   const keys: string[] = [];
-  for (let i = from; ; i++) {
+  const count = chunkPlace(get(chunkKey(key, 0))?.metadata)?.place.count ?? 0;
+  for (let i = 0; ; i++) {
     const record = get(chunkKey(key, i));
-    if (record === null || chunkPlace(record.metadata)?.parent !== key) return keys;
-    keys.push(record.key);
+    const mine = record !== null && chunkPlace(record.metadata)?.parent === key;
+    if (mine) keys.push(record.key);
+    else if (i >= count) return keys;
   }
 }
 
@@ -99,10 +101,12 @@ export function chunksOf(key: string, get: (key: string) => StoredRecord | null,
 export function assembleDocument(key: string, get: (key: string) => StoredRecord | null): string {
   let text = '';
   let covered = 0;
+  // chunks past the count chunk 0 records are a crash's left-overs of an older version
   const count = chunkPlace(get(chunkKey(key, 0))?.metadata)?.place.count ?? 0;
-  for (const chunk of chunksOf(key, get).slice(0, count)) {
+  for (const chunk of chunksOf(key, get)) {
     const record = get(chunk)!;
     const { place } = chunkPlace(record.metadata)!;
+    if (place.index >= count) continue;
     const document = record.document ?? '';
     if (place.end > covered) text += document.slice(Math.max(0, covered - place.start));
     covered = Math.max(covered, place.end);

@@ -4,6 +4,7 @@
  */
 export {
   createEmbeddingFunction,
+  loadEmbeddingFunction,
   checkEmbeddingConfig,
   builtinEmbedding,
   transformersEmbedding,

@@ -5,8 +5,9 @@
  */
 import { setRuntime } from './db/runtime.js';
 import { nodeLikeRuntime } from './runtimes/node.js';
+import { loadEmbeddingFunction } from './api-embed.js';
 
-setRuntime(nodeLikeRuntime('deno'));
+setRuntime({ ...nodeLikeRuntime('deno'), embeddings: loadEmbeddingFunction });
 
 export * from './api.js';
 export { NodeFsStorage } from './storage/node-fs.js';

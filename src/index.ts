@@ -6,8 +6,9 @@
  */
 import { setRuntime } from './db/runtime.js';
 import { nodeLikeRuntime } from './runtimes/node.js';
+import { loadEmbeddingFunction } from './embed/index.js';
 
-setRuntime(nodeLikeRuntime('node'));
+setRuntime({ ...nodeLikeRuntime('node'), embeddings: loadEmbeddingFunction });
 
 export * from './api.js';
 export { NodeFsStorage } from './storage/node-fs.js';

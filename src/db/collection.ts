@@ -29,7 +29,7 @@ import { matches } from '../core/filter/evaluate.js';
 import { parseFilter } from '../core/filter/parse.js';
 import { LIMITS } from '../core/lib/limits.js';
 import type { Fusion } from '../core/text/fusion.js';
-import type { EmbeddingConfig } from '../embed/index.js';
+import type { EmbeddingConfig } from '../embed/types.js';
 import type { Quiver } from './database.js';
 import { yieldToEventLoop } from './yield.js';
 import { CHUNKS_PER_HIT_MAX, DEFAULT_CHUNKS_PER_HIT, type DocumentHit, chunksOf, documentChunks, groupByDocument } from './documents.js';

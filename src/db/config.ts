@@ -10,7 +10,8 @@ import type { PayloadType } from '../core/filter/ast.js';
 import { checkFieldPath } from '../core/filter/parse.js';
 import type { TextOptions } from '../core/text/analyzer.js';
 import { chunkText } from '../embed/chunking.js';
-import { type EmbeddingConfig, checkEmbeddingConfig } from '../embed/index.js';
+import { checkEmbeddingConfig } from '../embed/config.js';
+import type { EmbeddingConfig } from '../embed/types.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import type { Durability } from '../storage/store.js';
 

@@ -30,7 +30,7 @@ import { RECALL_BATCH, checkRecall } from './recall-check.js';
 import { SegmentGone, SegmentRows } from './rows.js';
 import { Collection, type EmbeddingInfo, embeddingInfo } from './collection.js';
 import { Embedders } from './embedders.js';
-import type { EmbeddingConfig, EmbeddingFunction } from '../embed/index.js';
+import type { EmbeddingConfig, EmbeddingFunction } from '../embed/types.js';
 import { type OpenOptions, type ResolvedOptions, checkCollectionName, resolveCollectionConfig, resolveOpenOptions } from './config.js';
 import { runtime } from './runtime.js';
 import { yieldToEventLoop } from './yield.js';

@@ -7,7 +7,8 @@
  */
 import type { CollectionDefinition, EmbeddingSetting } from '../core/collection/collection.js';
 import { QuiverError } from '../core/errors.js';
-import { type EmbeddingConfig, type EmbeddingFunction, createEmbeddingFunction, openaiEmbedding } from '../embed/index.js';
+import type { EmbeddingConfig, EmbeddingFunction } from '../embed/types.js';
+import { runtime } from './runtime.js';
 
 export class Embedders {
   private readonly loaded = new Map<string, Promise<EmbeddingFunction>>();
@@ -20,7 +21,15 @@ export class Embedders {
     const id = JSON.stringify(config);
     let entry = this.loaded.get(id);
     if (entry === undefined) {
-      entry = typeof config === 'object' && config.provider === 'openai' && dimension !== undefined ? openaiEmbedding({ ...config, dimension }) : createEmbeddingFunction(config);
+      const load = runtime().embeddings;
+      entry =
+        load === undefined
+          ? Promise.reject(
+              new QuiverError('EMBEDDING_PROVIDER_MISSING', `The ${runtime().name} runtime has no embedding providers yet: embed the texts yourself and pass vectors (or run this collection on Node, Bun, Deno or a Quiver server).`, {
+                runtime: runtime().name,
+              }),
+            )
+          : load(config, { dimension });
       // a failed load (a missing package, an unset key) is tried again next time: the user may fix it
       entry.catch(() => this.loaded.delete(id));
       this.loaded.set(id, entry);

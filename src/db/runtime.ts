@@ -6,6 +6,7 @@
 import type { BuildWorkers } from '../core/index/index.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
 import { QuiverError } from '../core/errors.js';
+import type { EmbeddingConfig, EmbeddingFunction } from '../embed/types.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 
 export interface Runtime {
@@ -19,6 +20,12 @@ export interface Runtime {
    * runtime has none (no worker threads or no SharedArrayBuffer). Absent: builds are single-threaded.
    */
   buildWorkers?(workers: number): (BuildWorkers<never> & { close(): Promise<void> }) | null;
+  /**
+   * Loads the embedding function of a collection's EmbeddingConfig (quiverdb/embed's
+   * loadEmbeddingFunction). Absent where the runtime ships no providers (the browser and worker entries,
+   * for now): collections with an embedding function then refuse to embed.
+   */
+  embeddings?(config: EmbeddingConfig, options: { dimension?: number }): Promise<EmbeddingFunction>;
 }
 
 let current: Runtime | null = null;

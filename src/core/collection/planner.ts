@@ -240,7 +240,7 @@ function vectorTop(
         if (plan !== null) Object.assign(plan, { strategy: 'exact', scanned });
       } else {
         const { out, base } = into(filteredWidth);
-        const found = graph.searchFiltered(segment.marks, allowed, out, base, filteredWidth, matches / segment.liveCount);
+        const found = graph.searchFiltered(segment.marks, allowed, out, base, filteredWidth);
         let scanned = 0;
         if (found < filteredWidth) {
           // the traversal reports fewer than its width only when it ran out of matching rows; check that

@@ -39,15 +39,6 @@ export interface BaseLayer {
 /** Unvisited passing nodes scored per re-seed. */
 const RESEED_BATCH = 16;
 
-/**
- * From this fraction of passing nodes up, the beam walks every neighbour (scoring the failing ones as
- * candidates, never results) instead of gathering passing nodes two hops out: with half the neighbours
- * passing, the direct ones already fill an expansion, and the two-hop gather only adds list reads and
- * extra passing nodes to score (measured on synth-768 at 50%: 0.88x hnswlib's post-filter before, see
- * docs/filters.md). Below it, post-filtering walks too many failing nodes.
- */
-export const NAVIGATE_FROM = 0.5;
-
 export class FilteredSearcher {
   private readonly visited = new VisitedSet(16);
   private readonly candidates = new CandidateHeap(64);
@@ -63,8 +54,7 @@ export class FilteredSearcher {
    * Searches from `entry` (any node, passing or not) for the `width` nearest live passing nodes; the
    * query is already prepared in the arena. Leaves them in `results` (unordered); returns how many.
    */
-  search(arena: ScoringArena, metric: KernelMetric, layer: BaseLayer, entry: number, width: number, allowed: Bitset, marks: Uint8Array, passing = 0): number {
-    const navigate = passing >= NAVIGATE_FROM;
+  search(arena: ScoringArena, metric: KernelMetric, layer: BaseLayer, entry: number, width: number, allowed: Bitset, marks: Uint8Array): number {
     const { links, counts, stride, nodes } = layer;
     this.reserve(stride);
     const visited = this.visited;
@@ -102,14 +92,6 @@ export class FilteredSearcher {
       const end = first + counts[node];
       let n = 0;
       let nFailing = 0;
-      if (navigate) {
-        for (let i = first; i < end; i++) {
-          const v = links[i];
-          if (v < nodes && visited.add(v)) gather[n++] = v;
-        }
-        if (n > 0) bound = this.admit(arena, metric, n, bound, words, marks);
-        continue;
-      }
       for (let i = first; i < end; i++) {
         const v = links[i];
         if (v >= nodes || visited.has(v)) continue;

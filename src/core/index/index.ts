@@ -58,11 +58,9 @@ export interface GraphIndex {
    * Filtered search (filtered-search.ts): like search, but only slots that `allowed` holds are results,
    * and the beam moves through them (two hops over the others) instead of post-filtering. Returns how
    * many results the beam found: min(max(ef, top.k), live allowed slots in the graph), whatever the
-   * filter's selectivity or how its slots lie in the graph. `passing` is the fraction of the graph's live
-   * slots the filter passes, when the caller knows it: from NAVIGATE_FROM up the beam walks every
-   * neighbour and only the results are filtered (see filtered-search.ts).
+   * filter's selectivity or how its slots lie in the graph.
    */
-  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number, passing?: number): number;
+  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number): number;
   /**
    * Repairs every live node's neighbour list that points at a deleted slot (marks[slot] === 1), so no
    * live node depends on a deleted one for reachability. Deleted slots end with no edges in or out, and

@@ -231,13 +231,13 @@ export class HnswGraph implements GraphIndex {
    * query's region, then layer 0 is searched through the nodes `allowed` holds. Pushes the best live
    * allowed slots into `top`; returns how many the beam found (min(width, live allowed nodes)).
    */
-  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number, passing = 0): number {
+  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number): number {
     if (this.entry < 0 || top.k === 0) return 0;
     const width = Math.max(Math.floor(ef) || 0, top.k, 1);
     this.descend();
     const searcher = (this.filtered ??= new FilteredSearcher());
     const layer = { links: this.links0, counts: this.counts0, stride: this.degree0, nodes: this.size };
-    const found = searcher.search(this.arena, this.metric, layer, this.greedyNode, width, allowed, marks, passing);
+    const found = searcher.search(this.arena, this.metric, layer, this.greedyNode, width, allowed, marks);
     const { distances, slots } = searcher.results;
     for (let i = 0; i < found; i++) if (distances[i] < top.worst) top.push(distances[i], base + slots[i]);
     return found;

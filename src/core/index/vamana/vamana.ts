@@ -186,12 +186,12 @@ export class VamanaGraph implements GraphIndex {
   }
 
   /** Filtered search from the medoid through the nodes `allowed` holds (../filtered-search.ts). */
-  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number, passing = 0): number {
+  searchFiltered(marks: Uint8Array, allowed: Bitset, top: TopK, base: number, ef: number): number {
     if (this.nodes === 0 || top.k === 0) return 0;
     const width = Math.max(1, ef | 0, top.k);
     const searcher = (this.filtered ??= new FilteredSearcher());
     const layer = { links: this.graph.links, counts: this.graph.counts, stride: this.graph.degree, nodes: this.nodes };
-    const found = searcher.search(this.arena, this.metric, layer, this.entry, width, allowed, marks, passing);
+    const found = searcher.search(this.arena, this.metric, layer, this.entry, width, allowed, marks);
     const { distances, slots } = searcher.results;
     for (let i = 0; i < found; i++) if (distances[i] < top.worst) top.push(distances[i], base + slots[i]);
     return found;

@@ -385,6 +385,10 @@ describe('the HTTP API', () => {
       assertError(await post('{"vector": [1,0,0]}', { 'content-type': 'text/plain' }), 400, 'INVALID_ARGUMENT', /application\/json/);
       assertError(await post(new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])), 400, 'INVALID_ARGUMENT', /UTF-8/);
       assertError(await post('{"__proto__": {"x": 1}}'), 400, 'INVALID_ARGUMENT');
+      // escaped spellings of the poisoned keys go through the checking parser too
+      assertError(await post('{"\\u005f_proto__": {"x": 1}}'), 400, 'INVALID_ARGUMENT');
+      assertError(await post('{"constructor": {"prototype": {"x": 1}}}'), 400, 'INVALID_ARGUMENT');
+      assertError(await post('  \n '), 400, 'INVALID_ARGUMENT', /body must be object/);
       assertError(await post(`${'['.repeat(50_000)}${']'.repeat(50_000)}`), 400, 'INVALID_ARGUMENT');
       assertError(await post(''), 400, 'INVALID_ARGUMENT', /body must be object/);
       assertError(await post('1e999'), 400, 'INVALID_ARGUMENT');

@@ -218,11 +218,11 @@ describe('the renormalisation choice (cosine)', () => {
     const ood = outOfDistribution(64);
     const oodTruth = exactTopK('cosine', ood.base, ood.test, 64, 10);
     const cases = [
-      { name: 'PCA at d = 8 on clustered data', fit: (renormalize?: boolean) => fitReducer({ method: 'pca', dimension: 8 }, sample, { metric: 'cosine', renormalize }), base, queries, truth, D, expected: true },
-      { name: 'FFT at d = 32', fit: (renormalize?: boolean) => fitReducer({ method: 'fft', dimension: 32 }, sample, { metric: 'cosine', renormalize }), base, queries, truth, D, expected: true },
+      { name: 'PCA at d = 8 on clustered data', train: (renormalize?: boolean) => fitReducer({ method: 'pca', dimension: 8 }, sample, { metric: 'cosine', renormalize }), base, queries, truth, D, expected: true },
+      { name: 'FFT at d = 32', train: (renormalize?: boolean) => fitReducer({ method: 'fft', dimension: 32 }, sample, { metric: 'cosine', renormalize }), base, queries, truth, D, expected: true },
       {
         name: 'LeanVec-OOD on the planted out-of-distribution set',
-        fit: (renormalize?: boolean) => fitReducer({ method: 'leanvec-ood', dimension: 8 }, rowsOf(ood.base, 64), { metric: 'cosine', renormalize, trainQueries: rowsOf(ood.train, 64) }),
+        train: (renormalize?: boolean) => fitReducer({ method: 'leanvec-ood', dimension: 8 }, rowsOf(ood.base, 64), { metric: 'cosine', renormalize, trainQueries: rowsOf(ood.train, 64) }),
         base: ood.base,
         queries: ood.test,
         truth: oodTruth,
@@ -231,10 +231,10 @@ describe('the renormalisation choice (cosine)', () => {
       },
     ];
     for (const c of cases) {
-      const chosen = c.fit();
+      const chosen = c.train();
       assert.equal(chosen.renormalize, c.expected, c.name);
       const [auto] = recallWithRerank(chosen, 'cosine', c.base, c.queries, c.truth, 10, [50]);
-      const [other] = recallWithRerank(c.fit(!c.expected), 'cosine', c.base, c.queries, c.truth, 10, [50]);
+      const [other] = recallWithRerank(c.train(!c.expected), 'cosine', c.base, c.queries, c.truth, 10, [50]);
       assert.ok(auto > other, `${c.name}: the chosen rule (${auto}) ranks test queries better than the other (${other})`);
     }
   });

@@ -15,7 +15,7 @@ import { VamanaGraph, vamanaFactory } from '../src/core/index/vamana/vamana.js';
 import { LANE_SCRATCH_BYTES, VectorArena } from '../src/core/vectors/arena.js';
 import { createWasmBackend } from '../src/wasm/backend.js';
 import { BuildPool } from '../src/wasm/build-pool.js';
-import { clusteredVectors, distance64, tolerance } from './support/data.js';
+import { clusteredVectors, distance64, readAgainstLive } from './support/data.js';
 
 const wasm = createWasmBackend();
 const COUNT = Number(process.env.QUIVER_GRAPH_COUNT ?? 20_000);
@@ -180,23 +180,7 @@ describe('parallel builds through the database', () => {
         for (const key of victims) live.delete(key);
       }
     })();
-    const reader = async (seed: number) => {
-      const r = new Prng(seed);
-      let checked = 0;
-      for (let i = 0; i < 60; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 2));
-        const query = vectors[r.int(vectors.length)];
-        const hits = await col.query({ vector: query, k: 10 });
-        // the map is read right after the query: no write can interleave with a synchronous query
-        for (const h of hits) {
-          const v = live.get(h.key);
-          assert.ok(v !== undefined, `query returned ${h.key}, which is deleted or unknown`);
-          assert.ok(Math.abs(h.distance - distance64('l2', query, v)) <= tolerance('l2', query, 1), `distance of ${h.key}`);
-          checked++;
-        }
-      }
-      return checked;
-    };
+    const reader = (seed: number) => readAgainstLive(col, vectors, live, 'l2', seed);
     const [, ...counts] = await Promise.all([writer, reader(1), reader(2), reader(3)]);
     assert.ok(counts.every((c) => c > 0));
     assert.ok(building > 0, 'the writes ran while a parallel build was in progress');

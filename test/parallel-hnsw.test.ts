@@ -20,7 +20,7 @@ import { TopK } from '../src/core/lib/topk.js';
 import { VectorArena } from '../src/core/vectors/arena.js';
 import { createWasmBackend } from '../src/wasm/backend.js';
 import { BuildPool } from '../src/wasm/build-pool.js';
-import { clusteredVectors, distance64, gaussian, tolerance } from './support/data.js';
+import { clusteredVectors, distance64, gaussian, readAgainstLive, tolerance } from './support/data.js';
 
 const wasm = createWasmBackend();
 const COUNT = Number(process.env.QUIVER_GRAPH_COUNT ?? 20_000);
@@ -284,22 +284,7 @@ describe('parallel HNSW builds through the database', () => {
           for (const key of victims) live.delete(key);
         }
       })();
-      const reader = async (seed: number) => {
-        const r = new Prng(seed);
-        let checked = 0;
-        for (let i = 0; i < 60; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 2));
-          const query = vectors[r.int(vectors.length)];
-          const hits = await col.query({ vector: query, k: 10 });
-          for (const h of hits) {
-            const v = live.get(h.key);
-            assert.ok(v !== undefined, `query returned ${h.key}, which is deleted or unknown`);
-            assert.ok(Math.abs(h.distance - distance64('cosine', query, v)) <= tolerance('cosine', query, 1), `distance of ${h.key}`);
-            checked++;
-          }
-        }
-        return checked;
-      };
+      const reader = (seed: number) => readAgainstLive(col, vectors, live, 'cosine', seed);
       const [, ...counts] = await Promise.all([writer, reader(1), reader(2)]);
       assert.ok(counts.every((c) => c > 0));
       assert.ok(building > 0, 'the writes ran while a parallel build was in progress');

@@ -7,7 +7,6 @@
  * Numbers from a shared or busy machine are noisy; compare runs on the same machine.
  */
 import { LIMITS } from '../../core/lib/limits.js';
-import { Prng } from '../../core/lib/prng.js';
 import { type Context, openTarget } from '../context.js';
 import { Interrupted, usage } from '../exit.js';
 import { formatCount, formatSeconds, table } from '../format.js';
@@ -92,10 +91,21 @@ export async function benchCommand(ctx: Context, options: BenchOptions): Promise
   }
 }
 
+/** mulberry32: a small seeded generator, so every run of the same options measures the same data. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Clustered Gaussians (a few dozen centres, unit noise around them): nearer to real embeddings than uniform noise. */
 function generated(count: number, queryCount: number, dimension: number, seed: number): { base: Float32Array; queries: Float32Array; dimension: number; origin: string } {
-  const rng = new Prng(seed);
-  const next = () => rng.next();
+  const next = random(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const clusters = Math.max(1, Math.min(64, Math.round(Math.sqrt(count) / 4)));
   const centres = new Float32Array(clusters * dimension).map(() => gaussian() * 3);

@@ -15,7 +15,8 @@ import { VamanaGraph, vamanaFactory } from '../src/core/index/vamana/vamana.js';
 import { LANE_SCRATCH_BYTES, VectorArena } from '../src/core/vectors/arena.js';
 import { createWasmBackend } from '../src/wasm/backend.js';
 import { BuildPool } from '../src/wasm/build-pool.js';
-import { clusteredVectors, distance64, readAgainstLive } from './support/data.js';
+import { readAgainstLive } from './support/live-reader.js';
+import { clusteredVectors, distance64 } from './support/data.js';
 
 const wasm = createWasmBackend();
 const COUNT = Number(process.env.QUIVER_GRAPH_COUNT ?? 20_000);

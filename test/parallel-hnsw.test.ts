@@ -20,7 +20,8 @@ import { TopK } from '../src/core/lib/topk.js';
 import { VectorArena } from '../src/core/vectors/arena.js';
 import { createWasmBackend } from '../src/wasm/backend.js';
 import { BuildPool } from '../src/wasm/build-pool.js';
-import { clusteredVectors, distance64, gaussian, readAgainstLive, tolerance } from './support/data.js';
+import { readAgainstLive } from './support/live-reader.js';
+import { clusteredVectors, distance64, gaussian, tolerance } from './support/data.js';
 
 const wasm = createWasmBackend();
 const COUNT = Number(process.env.QUIVER_GRAPH_COUNT ?? 20_000);

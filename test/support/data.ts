@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 /** Seeded test data and the float64 brute-force reference every index is measured against. */
 import { Prng } from '../../src/core/lib/prng.js';
 
@@ -123,31 +122,3 @@ function unit(v: Float32Array): Float32Array {
   return Float32Array.from(v, (x) => x / Math.sqrt(norm));
 }
 
-/**
- * A reader running beside writers: `rounds` random queries, each hit checked against `live` (the
- * records as the test applied them) — it must exist and carry its exact distance. Returns the hits
- * checked. The map is read right after each query: no write can interleave with a synchronous query.
- */
-export async function readAgainstLive(
-  col: { query(request: { vector: Float32Array; k: number }): Promise<{ key: string; distance?: number }[]> },
-  vectors: Float32Array[],
-  live: Map<string, Float32Array>,
-  metric: Metric,
-  seed: number,
-  rounds = 60,
-): Promise<number> {
-  const rng = new Prng(seed);
-  let checked = 0;
-  for (let i = 0; i < rounds; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 2));
-    const query = vectors[rng.int(vectors.length)];
-    const hits = await col.query({ vector: query, k: 10 });
-    for (const h of hits) {
-      const v = live.get(h.key);
-      assert.ok(v !== undefined, `query returned ${h.key}, which is deleted or unknown`);
-      assert.ok(Math.abs(h.distance! - distance64(metric, query, v)) <= tolerance(metric, query, 1), `distance of ${h.key}`);
-      checked++;
-    }
-  }
-  return checked;
-}

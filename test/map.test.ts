@@ -140,3 +140,38 @@ it('a map yields to queries and writes, and stops on a drop or an abort', async 
   await assert.rejects(dropped, { code: 'COLLECTION_NOT_FOUND' });
   await db.close();
 });
+
+it('topics: k-means clusters of the vectors, each labelled by the terms its documents share and others lack', async () => {
+  const db = await Quiver.open();
+  const col = await db.createCollection('topics', { dimension: 32, metric: 'cosine', index: 'HNSW16' });
+  const { vectors, labels } = curvedClusters(600, 32, 3, 11);
+  const words = [
+    ['telescope', 'galaxy', 'orbit'],
+    ['enzyme', 'protein', 'cell'],
+    ['bridge', 'concrete', 'steel'],
+  ];
+  const shared = 'the study presents results using methods';
+  await col.upsert(
+    vectors.map((vector, i) => ({ key: `d${i}`, vector, document: `${shared} ${words[labels[i]][(i >> 2) % 3]} ${words[labels[i]][((i >> 2) + 1) % 3]} number ${i}` })),
+  );
+  const map = await col.map({ topics: 3, include: ['metadata'] });
+  const topics = map.topics!;
+  assert.equal(topics.topics.length, 3);
+  assert.deepEqual(
+    topics.topics.map((t) => t.size),
+    [...topics.topics.map((t) => t.size)].sort((a, b) => b - a),
+  );
+  assert.equal(topics.topics.reduce((n, t) => n + t.size, 0), 600);
+  // every topic is one of the generated clusters: its points share a label, and its terms are that label's words
+  for (const topic of topics.topics) {
+    const members = map.keys.filter((_, i) => topics.assignments[i] === topic.id).map((key) => labels[Number(key.slice(1))]);
+    const label = members[0];
+    assert.ok(members.every((l) => l === label), `topic ${topic.id} mixes clusters`);
+    assert.deepEqual([...topic.terms].sort(), [...words[label]].sort(), `topic ${topic.id}: ${topic.terms}`);
+  }
+  assert.deepEqual((await col.map({ topics: 3 })).topics, topics, 'the same seed gives the same topics');
+  assert.equal((await col.map()).topics, undefined);
+  await assert.rejects(col.map({ topics: 0 }), (e: QuiverError) => e.code === 'INVALID_ARGUMENT');
+  await assert.rejects(col.map({ topics: 65 }), (e: QuiverError) => e.code === 'LIMIT_EXCEEDED');
+  await db.close();
+});

@@ -167,6 +167,8 @@ export interface MapRequest {
   epochs?: number;
   /** ['metadata'] returns each point's metadata (for colouring). */
   include?: 'metadata'[];
+  /** Clusters to find (k-means on the vectors) and label with their documents' distinctive terms; default none. */
+  topics?: number;
   signal?: AbortSignal;
 }
 
@@ -604,16 +606,17 @@ export class Collection {
     const engine = this.db.engine(this.name);
     const signal = request?.signal;
     if (!isPlainObject(request)) throw new QuiverError('INVALID_ARGUMENT', `map takes an object such as { k: 15, sample: 10000 }; got ${describe(request)}.`, {});
-    rejectUnknown(request, ['k', 'sample', 'seed', 'epochs', 'include', 'signal'], {});
+    rejectUnknown(request, ['k', 'sample', 'seed', 'epochs', 'include', 'topics', 'signal'], {});
     const k = checkWhole(request.k ?? MAP_DEFAULT_K, 'k', 1, LIMITS.mapNeighborsMax, 'mapNeighborsMax');
     const sample = checkWhole(request.sample ?? LIMITS.mapPointsMax, 'sample', 1, LIMITS.mapPointsMax, 'mapPointsMax');
     const seed = checkWhole(request.seed ?? MAP_DEFAULT_SEED, 'seed', 0, 0xffffffff);
     const epochs = request.epochs === undefined ? undefined : checkWhole(request.epochs, 'epochs', 1, LIMITS.mapEpochsMax, 'mapEpochsMax');
+    const topics = request.topics === undefined ? 0 : checkWhole(request.topics, 'topics', 1, LIMITS.mapTopicsMax, 'mapTopicsMax');
     if (request.include !== undefined && (!Array.isArray(request.include) || request.include.some((f) => f !== 'metadata'))) {
       throw new QuiverError('INVALID_ARGUMENT', `map's include is [] or ['metadata']; got ${describe(request.include)}.`, { field: 'include' });
     }
     throwIfAborted(signal);
-    const job = mapCollection(engine, this.db.kernels, { k, sample, seed, epochs, includeMetadata: request.include?.includes('metadata') === true });
+    const job = mapCollection(engine, this.db.kernels, { k, sample, seed, epochs, topics, includeMetadata: request.include?.includes('metadata') === true });
     for (;;) {
       const started = performance.now();
       let step = job.next();

@@ -365,6 +365,7 @@ export const MapRequestSchema = Type.Object(
     seed: Type.Optional(Type.Number({ description: 'Seed of the sample, the graph and the layout (0 to 2^32 - 1, default 1): the same seed over the same records gives the same map.' })),
     epochs: Type.Optional(Type.Number({ description: `SGD epochs (default: chosen from the graph's size; at most ${LIMITS.mapEpochsMax}).` })),
     include: Type.Optional(Type.Array(Type.Literal('metadata'), { description: "['metadata'] returns each point's metadata." })),
+    topics: Type.Optional(Type.Number({ description: `Clusters to find (k-means on the vectors) and label with the distinctive terms of their documents (at most ${LIMITS.mapTopicsMax}; default none).` })),
   },
   { $id: 'MapRequest', additionalProperties: false },
 );
@@ -400,6 +401,25 @@ export const MapResponseSchema = Type.Object(
         Type.Null(),
       ],
       { description: 'k-NN preservation of the layout and of PCA (null below 3 points).' },
+    ),
+    topics: Type.Optional(
+      Type.Object(
+        {
+          assignments: Type.Array(Type.Number(), { description: "Each point's topic id, aligned with keys." }),
+          topics: Type.Array(
+            Type.Object(
+              {
+                id: Type.Number(),
+                size: Type.Number({ description: 'Points in the topic.' }),
+                terms: Type.Array(Type.String(), { description: "The most distinctive terms of the topic's documents (class-based TF-IDF), best first." }),
+              },
+              { additionalProperties: false },
+            ),
+            { description: 'Largest first.' },
+          ),
+        },
+        { additionalProperties: false, description: 'When topics were asked for.' },
+      ),
     ),
   },
   { $id: 'MapResponse', additionalProperties: false },

@@ -82,6 +82,8 @@ export interface MapRequest {
   seed?: number;
   epochs?: number;
   include?: 'metadata'[];
+  /** Clusters to find and label with their documents' distinctive terms (docs/console.md). */
+  topics?: number;
   /** Aborts the HTTP request; the server stops the job. */
   signal?: AbortSignal;
 }

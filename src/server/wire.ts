@@ -33,5 +33,11 @@ export function queryFromWire(request: WireQueryRequest, where: Record<string, u
 
 /** A map with its coordinate arrays as JSON numbers or base64 float32. */
 export function mapToWire(map: MapResult, encoding: VectorEncoding): MapResponseBody {
-  return { ...map, coordinates: vectorToWire(map.coordinates, encoding), pca: vectorToWire(map.pca, encoding) };
+  const { topics, ...rest } = map;
+  return {
+    ...rest,
+    coordinates: vectorToWire(map.coordinates, encoding),
+    pca: vectorToWire(map.pca, encoding),
+    ...(topics ? { topics: { assignments: Array.from(topics.assignments), topics: topics.topics } } : {}),
+  };
 }

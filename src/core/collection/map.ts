@@ -21,9 +21,10 @@ import { TopK } from '../lib/topk.js';
 import { VectorArena } from '../vectors/arena.js';
 import type { CollectionEngine } from './collection.js';
 import type { Metadata } from './records.js';
+import { type Topics, topicsOf } from './topics.js';
 
 /** What a map job is doing when it pauses (each yield names its phase). */
-export type MapPhase = 'sample' | 'neighbors' | 'truth' | 'pca' | 'layout' | 'preservation';
+export type MapPhase = 'sample' | 'neighbors' | 'truth' | 'pca' | 'layout' | 'preservation' | 'topics';
 
 export interface MapOptions {
   /** Neighbours per point in the graph the layout is computed from (UMAP's n_neighbors). */
@@ -34,6 +35,8 @@ export interface MapOptions {
   /** SGD epochs; default: chosen from the graph's size (core/layout defaultEpochs). */
   epochs?: number;
   includeMetadata: boolean;
+  /** Clusters to find and label (core/collection/topics); 0 for none. */
+  topics?: number;
 }
 
 export interface MapResult {
@@ -55,6 +58,8 @@ export interface MapResult {
    * Null when there are fewer than 3 points.
    */
   preservation: { k: number; layout: number; pca: number; evaluated: number } | null;
+  /** When topics were asked for: each point's topic and the topics, labelled by their documents' terms. */
+  topics?: Topics;
 }
 
 /** The neighbourhood size the preservation figure is measured at. */
@@ -101,6 +106,7 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
   const keys: string[] = [];
   const taken = new Set<string>();
   const metadata: (Metadata | null)[] | undefined = options.includeMetadata ? [] : undefined;
+  const documents: (string | undefined)[] | undefined = options.topics ? [] : undefined;
   const chosen = sampleIndices(count, size, new Prng(options.seed));
   let ordinal = 0;
   let next = 0;
@@ -116,6 +122,7 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
       arena.append(segment.vectorRow(slot) ?? segment.arena.packed(slot, 1));
       keys.push(key);
       if (metadata) metadata.push(segment.metadata[slot] === undefined ? null : structuredClone(segment.metadata[slot]!));
+      documents?.push(segment.documents[slot]);
       if (keys.length % SAMPLE_ROWS_PER_STEP === 0) yield 'sample';
     }
   }
@@ -231,6 +238,9 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
     preservation,
   };
   if (metadata) result.metadata = metadata;
+  if (documents && options.topics) {
+    result.topics = yield* withPhase(topicsOf({ data: rows.data, stride: rows.stride, count: n, dimension }, documents, options.topics, options.seed + 4), 'topics');
+  }
   return result;
 }
 

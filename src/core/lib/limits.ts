@@ -37,6 +37,8 @@ export const LIMITS = {
   mapNeighborsMax: 100,
   /** SGD epochs of a map's layout (map({ epochs })). */
   mapEpochsMax: 2_000,
+  /** Topics (k-means clusters, labelled by their terms) of a map (map({ topics })). */
+  mapTopicsMax: 64,
   /** Nesting of logical operators ($and, $or, $nor, $not) in a filter. Bounds recursion on untrusted input. */
   filterDepthMax: 16,
   /** Conditions (field operators and logical operators) in one filter. */

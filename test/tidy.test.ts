@@ -66,11 +66,14 @@ const ALLOWED: Record<string, string[]> = {
   protocol: ['core/errors', 'core/lib/limits'],
   // client: the protocol only (it reaches QuiverError through protocol/errors)
   client: ['protocol'],
-  // server: the database through the package's entry point (which wires storage and kernels), and the protocol
-  server: ['index', 'db', 'protocol'],
+  // papers: the Quiver Papers app (docs/papers.md) over the embedded API's types; no I/O of its own
+  papers: ['db', 'core/errors'],
+  // server: the database through the package's entry point (which wires storage and kernels), the
+  // protocol, and the papers app it can serve
+  server: ['index', 'db', 'protocol', 'papers'],
   // the CLI works over the public entry (index: the embedded database, verifyStore) or the HTTP client,
   // and starts the server for `quiver serve`; of core it uses only the error type and the limits
-  cli: ['db', 'client', 'protocol', 'server', 'index', 'core/errors', 'core/lib/limits'],
+  cli: ['db', 'client', 'protocol', 'server', 'index', 'papers', 'core/errors', 'core/lib/limits'],
   index: ['*'],
   // the public API every entry point re-exports: the database and its types, the memory adapter
   api: ['db', 'core/*', 'storage/adapter', 'storage/memory'],

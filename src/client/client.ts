@@ -14,6 +14,8 @@ import type {
   ExplainResponseBody,
   GetResponseBody,
   MapResponseBody,
+  AddPapersResponseBody,
+  PaperInputBody,
   QueryManyResponseBody,
   QueryResponseBody,
   ScanResponseBody,
@@ -38,6 +40,9 @@ import type {
   WriteResult,
 } from '../protocol/types.js';
 import { decodeF32, encodeF32, isF32Vector } from '../protocol/vectors.js';
+
+export type PaperInput = PaperInputBody;
+export type AddPapersResult = AddPapersResponseBody;
 
 export interface QuiverClientOptions {
   /** The server, e.g. 'http://localhost:6333' (a path prefix behind a proxy is kept). */
@@ -159,6 +164,14 @@ export class QuiverClient {
   async metrics(): Promise<string> {
     return this.request('GET', 'metrics');
   }
+
+  // ---- the Quiver Papers app (servers with papers.enabled; docs/papers.md) ----
+
+  /** The papers app's own routes; its collection is `collection('papers')`. */
+  readonly papers = {
+    /** Adds (or replaces, by id) papers: embedded, keyword-indexed, stamped with addedAt = now. */
+    add: (papers: PaperInput[]): Promise<AddPapersResult> => this.request('POST', 'v1/papers', { body: { papers } }),
+  };
 
   // ---- plumbing shared with RemoteCollection ----
 

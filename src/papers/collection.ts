@@ -32,17 +32,21 @@ export async function openPapers(db: Quiver, seed: () => Promise<Paper[]>, now: 
   return { collection, created: true };
 }
 
-/** Adds (or replaces, by id) papers, stamping them with the time they were added. */
+/**
+ * Adds (or replaces, by id) papers, stamping them with the time they were added. Each batch is atomic;
+ * `sequence` is the last batch's write token.
+ */
 export async function addPapers(
   collection: Collection,
   papers: readonly Paper[],
   now: () => number = Date.now,
   onProgress?: (done: number, total: number) => void,
-): Promise<{ count: number }> {
+): Promise<{ count: number; sequence?: string }> {
+  let sequence: string | undefined;
   for (let start = 0; start < papers.length; start += BATCH) {
     const addedAt = now();
-    await collection.upsert(papers.slice(start, start + BATCH).map((p) => paperRecord(p, addedAt)));
+    ({ sequence } = await collection.upsert(papers.slice(start, start + BATCH).map((p) => paperRecord(p, addedAt))));
     onProgress?.(Math.min(start + BATCH, papers.length), papers.length);
   }
-  return { count: papers.length };
+  return { count: papers.length, ...(sequence !== undefined ? { sequence } : {}) };
 }

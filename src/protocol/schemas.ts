@@ -425,6 +425,31 @@ export const MapResponseSchema = Type.Object(
   { $id: 'MapResponse', additionalProperties: false },
 );
 
+// ---- Quiver Papers (docs/papers.md) ----
+
+export const PaperInputSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1, description: "The record key; default: the title's slug (lower-case, runs of other characters than a-z0-9 become '-')." })),
+    title: Type.String({ minLength: 1 }),
+    abstract: Type.String({ minLength: 1 }),
+  },
+  { $id: 'PaperInput', additionalProperties: false },
+);
+
+export const AddPapersRequestSchema = Type.Object(
+  { papers: Type.Array(ref(PaperInputSchema), { minItems: 1, description: 'Added (or replaced, by id) with addedAt = now; embedded with the collection\'s model.' }) },
+  { $id: 'AddPapersRequest', additionalProperties: false },
+);
+
+export const AddPapersResponseSchema = Type.Object(
+  {
+    ids: Type.Array(Type.String(), { description: "The papers' record keys, in order." }),
+    count: Type.Number(),
+    sequence: Type.String({ description: 'The write token of the last batch.' }),
+  },
+  { $id: 'AddPapersResponse', additionalProperties: false },
+);
+
 // ---- maintenance ----
 
 export const OptimizeRequestSchema = Type.Object(
@@ -501,6 +526,9 @@ export const NAMED_SCHEMAS: TSchema[] = [
   QueryPlanSchema,
   MapRequestSchema,
   MapResponseSchema,
+  PaperInputSchema,
+  AddPapersRequestSchema,
+  AddPapersResponseSchema,
   ErrorBodySchema,
 ];
 
@@ -529,3 +557,5 @@ export type CountResponseBody = Static<typeof CountResponseSchema>;
 export type BackupResponseBody = Static<typeof BackupResponseSchema>;
 export type MapRequestBody = Static<typeof MapRequestSchema>;
 export type MapResponseBody = Static<typeof MapResponseSchema>;
+export type PaperInputBody = Static<typeof PaperInputSchema>;
+export type AddPapersResponseBody = Static<typeof AddPapersResponseSchema>;

@@ -25,6 +25,7 @@ import { ServerMetrics } from './metrics.js';
 import { PACKAGE_VERSION, bundledConsoleDir } from './package-info.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingRoutes } from './routes/embeddings.js';
+import { papersRoutes } from './routes/papers.js';
 import { systemRoutes } from './routes/system.js';
 import { ScanCursors } from './scan-cursors.js';
 
@@ -175,6 +176,7 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
         { name: 'records', description: 'Records (upsert, update, get, delete, count, scan)' },
         { name: 'queries', description: 'Nearest-neighbour queries (query, queryMany, explain)' },
         { name: 'system', description: 'Health, metrics, this document, backups, embeddings' },
+        { name: 'papers', description: 'The Quiver Papers app, when the server runs it (papers.enabled; docs/papers.md)' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -193,6 +195,7 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
   systemRoutes(app, context);
   collectionRoutes(app, context);
   embeddingRoutes(app, context);
+  if (config.papers.enabled) papersRoutes(app, context);
 
   // The documentation page: public assets would be harmless, but api.md keeps everything but health and
   // the console behind a key, so it needs a read key like /openapi.json.

@@ -47,6 +47,15 @@ export const ServerConfigSchema = Type.Object(
     embedding: Type.Unknown({ description: 'The embedder behind POST /v1/embeddings: "builtin" (default), an EmbeddingConfig object, or "none".' }),
     smtp: Type.Partial(Type.Object({ url: Type.String(), from: Type.String() }, { additionalProperties: false })),
     cluster: Type.Object({ nats: Type.String() }, { additionalProperties: false }),
+    papers: Type.Partial(
+      Type.Object(
+        {
+          enabled: Type.Boolean({ description: 'Serve the Quiver Papers app: the `papers` collection (created from the corpus on first start) and its /v1/papers routes (docs/papers.md).' }),
+          corpus: Type.String({ minLength: 1, description: "JSONL papers ({ id?, title, abstract }) the collection starts with (default: the package's examples/papers/papers.jsonl)." }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -71,6 +80,8 @@ export interface ServerConfig {
   /** The embedder behind POST /v1/embeddings; null: none ("none" or false in the configuration). */
   embedding: EmbeddingConfig | null;
   smtp?: { url?: string; from?: string };
+  /** The Quiver Papers app (docs/papers.md); off unless enabled. */
+  papers: { enabled: boolean; corpus?: string };
 }
 
 export const DEFAULT_LIMITS: ServerConfig['limits'] = {
@@ -110,7 +121,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     checkAgainstSchema(layer.values, layer.source);
     for (const [field, value] of Object.entries(layer.values)) {
       const resolved = (PATH_FIELDS as readonly string[]).includes(field) && value !== '' ? resolve(layer.base, value as string) : value;
-      if (field === 'limits' || field === 'smtp') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
+      if (field === 'limits' || field === 'smtp' || field === 'papers') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
       else merged[field] = resolved;
     }
   }
@@ -135,6 +146,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     shutdownTimeoutMs: (merged.shutdownTimeoutMs as number | undefined) ?? 30_000,
     embedding: parseEmbedding(merged.embedding),
     ...(merged.smtp !== undefined ? { smtp: merged.smtp as ServerConfig['smtp'] } : {}),
+    papers: { enabled: false, ...(merged.papers as Partial<ServerConfig['papers']> | undefined) },
   };
 }
 

@@ -30,3 +30,10 @@ export function bundledConsoleDir(): string | null {
   const dir = join(root, 'console', 'dist');
   return existsSync(join(dir, 'index.html')) ? dir : null;
 }
+
+/** The Quiver Papers corpus shipped with the package (examples/papers/papers.jsonl), or null. */
+export function bundledPapersCorpus(): string | null {
+  if (root === null) return null;
+  const file = join(root, 'examples', 'papers', 'papers.jsonl');
+  return existsSync(file) ? file : null;
+}

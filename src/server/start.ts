@@ -7,6 +7,7 @@ import { Quiver, QuiverError } from '../index.js';
 import { buildApp, type BuildAppOptions } from './app.js';
 import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadConfig } from './config.js';
 import type { App } from './context.js';
+import { openPapersApp } from './papers.js';
 
 export interface StartServerOptions {
   /** A configuration already loaded; otherwise it is loaded from `configFile`, the environment and `config`. */
@@ -43,6 +44,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let built;
   try {
     built = await buildApp({ db, config, logger: options.logger, loggerInstance: options.loggerInstance });
+    const log = built.app.log;
+    if (config.papers.enabled) await openPapersApp(db, config.papers, (message, fields) => log.info(fields, message));
     await built.app.listen({ host: config.host, port: config.port });
   } catch (error) {
     await built?.app.close().catch(() => undefined);

@@ -1,7 +1,9 @@
 /**
- * npm start, second half: the HTTP server on a small sample collection, running until Ctrl-C (which
- * shuts it down gracefully). PORT (default 6333) and every QUIVER_* setting of docs/server.md apply;
- * the data lives in QUIVER_DATA_DIR or a directory under the system's temp dir, reused across runs.
+ * npm start, second half: the HTTP server with its console, a small sample collection, and the Quiver
+ * Papers app (docs/papers.md: the `papers` collection, built from examples/papers/papers.jsonl with the
+ * built-in embedder on the first run), running until Ctrl-C (which shuts it down gracefully). PORT
+ * (default 6333) and every QUIVER_* setting of docs/server.md apply; the data lives in QUIVER_DATA_DIR or
+ * a directory under the system's temp dir, reused across runs.
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +25,11 @@ function random(seed: number): () => number {
 
 const port = process.env.PORT !== undefined ? Number(process.env.PORT) : undefined;
 const server = await startServer({
-  config: { ...(port !== undefined ? { port } : {}), ...(process.env.QUIVER_DATA_DIR ? {} : { dataDir: join(tmpdir(), 'quiver-sample') }) },
+  config: {
+    ...(port !== undefined ? { port } : {}),
+    ...(process.env.QUIVER_DATA_DIR ? {} : { dataDir: join(tmpdir(), 'quiver-sample') }),
+    papers: { enabled: process.env.QUIVER_PAPERS_ENABLED !== 'false' },
+  },
   handleSignals: true,
 });
 
@@ -54,7 +60,8 @@ const { url } = server;
 const auth = server.config.apiKeys.length > 0 ? ' -H "Authorization: Bearer $KEY"' : '';
 console.log(`
 Quiver is serving ${server.config.dataDir} at ${url}  (Ctrl-C stops it gracefully)
-  console:     ${url}/  (collections, search, records, and a 2-D map of the sample collection)
+  Papers:      ${url}/#/papers  (Quiver Papers: hybrid search over ${await server.db.collection('papers').count().catch(() => 0)} papers, related papers, a topic map)
+  console:     ${url}/#/collections  (collections, search, records, and a 2-D map of any collection)
   API docs:    ${url}/docs  ·  OpenAPI: ${url}/openapi.json  ·  metrics: ${url}/metrics
   try:         curl${auth} ${url}/v1/collections
                curl${auth} -X POST ${url}/v1/collections/sample/query -H 'content-type: application/json' \\

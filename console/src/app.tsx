@@ -11,13 +11,17 @@ import { CollectionsPage } from './pages/collections.js';
 import { MapPage } from './pages/map.js';
 import { RecordPage } from './pages/record.js';
 import { SearchPage } from './pages/search.js';
+import { AddPaperPage } from './papers/add.js';
+import { PaperPage } from './papers/paper.js';
+import { PapersSearchPage } from './papers/search.js';
+import { TopicsPage } from './papers/topics.js';
 import { type Page, href, useRoute } from './route.js';
 import { makeClient, storeKey, storedKey } from './session.js';
 
 type Connection =
   | { state: 'connecting' }
   | { state: 'needs-key'; rejected?: boolean }
-  | { state: 'ready'; collections: CollectionInfo[] }
+  | { state: 'ready'; collections: CollectionInfo[]; papers: boolean }
   | { state: 'failed'; message: string };
 
 export interface PageProps {
@@ -27,6 +31,8 @@ export interface PageProps {
   /** Reloads the collection list (after a page learns that it changed). */
   refresh: () => void;
 }
+
+const PAPERS_PAGES: Page[] = ['papers', 'paper', 'topics', 'add-paper'];
 
 const NAV: { page: Page; label: string }[] = [
   { page: 'collections', label: 'Collections' },
@@ -39,12 +45,18 @@ export function App() {
   const [apiKey, setApiKey] = useState(storedKey);
   const [client, setClient] = useState(() => makeClient(apiKey));
   const [connection, setConnection] = useState<Connection>({ state: 'connecting' });
-  const route = useRoute();
+  const papersApp = connection.state === 'ready' && connection.papers;
+  const route = useRoute(papersApp ? 'papers' : 'collections');
 
   const connect = useCallback(async (candidate: QuiverClient, keyGiven: boolean) => {
     try {
       const collections = await candidate.listCollections();
-      setConnection({ state: 'ready', collections });
+      // the Quiver Papers app answers GET /v1/papers when the server runs it (NOT_FOUND otherwise)
+      const papers = await candidate.papers.info().then(
+        () => true,
+        () => false,
+      );
+      setConnection({ state: 'ready', collections, papers });
       return true;
     } catch (error) {
       if (isQuiverError(error) && error.code === 'UNAUTHORIZED') setConnection({ state: 'needs-key', rejected: keyGiven });
@@ -83,6 +95,11 @@ export function App() {
         </a>
         {connection.state === 'ready' && (
           <nav>
+            {papersApp && (
+              <a href={href('papers')} class={PAPERS_PAGES.includes(route.page) ? 'active' : ''} data-testid="nav-papers">
+                Papers
+              </a>
+            )}
             {NAV.map(({ page, label }) => (
               <a key={page} href={href(page, { collection: route.params.get('collection') ?? undefined })} class={route.page === page ? 'active' : ''} data-testid={`nav-${page}`}>
                 {label}
@@ -115,6 +132,10 @@ export function App() {
 }
 
 function CurrentPage({ page, props }: { page: Page; props: PageProps }) {
+  if (page === 'papers') return <PapersSearchPage {...props} />;
+  if (page === 'paper') return <PaperPage {...props} />;
+  if (page === 'topics') return <TopicsPage {...props} />;
+  if (page === 'add-paper') return <AddPaperPage {...props} />;
   if (page === 'search') return <SearchPage {...props} />;
   if (page === 'record') return <RecordPage {...props} />;
   if (page === 'map') return <MapPage {...props} />;

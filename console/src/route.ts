@@ -1,18 +1,19 @@
 /** Hash routes (#/search?collection=papers): the console is static files, so the server needs no routes for it. */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Page = 'collections' | 'search' | 'record' | 'map';
+export type Page = 'collections' | 'search' | 'record' | 'map' | 'papers' | 'paper' | 'topics' | 'add-paper';
 
 export interface Route {
   page: Page;
   params: URLSearchParams;
 }
 
-const PAGES: Page[] = ['collections', 'search', 'record', 'map'];
+const PAGES: Page[] = ['collections', 'search', 'record', 'map', 'papers', 'paper', 'topics', 'add-paper'];
 
-export function parseRoute(hash: string): Route {
+/** The page of a hash; `home` when it names none (the papers app's search when the server runs it). */
+export function parseRoute(hash: string, home: Page = 'collections'): Route {
   const [path, query = ''] = hash.replace(/^#\/?/, '').split('?');
-  const page = PAGES.includes(path as Page) ? (path as Page) : 'collections';
+  const page = PAGES.includes(path as Page) ? (path as Page) : home;
   return { page, params: new URLSearchParams(query) };
 }
 
@@ -26,12 +27,13 @@ export function navigate(page: Page, params: Record<string, string | undefined> 
   window.location.hash = href(page, params);
 }
 
-export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+export function useRoute(home: Page): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash, home));
   useEffect(() => {
-    const update = () => setRoute(parseRoute(window.location.hash));
+    setRoute(parseRoute(window.location.hash, home));
+    const update = () => setRoute(parseRoute(window.location.hash, home));
     window.addEventListener('hashchange', update);
     return () => window.removeEventListener('hashchange', update);
-  }, []);
+  }, [home]);
   return route;
 }

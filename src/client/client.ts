@@ -16,6 +16,7 @@ import type {
   MapResponseBody,
   AddPapersResponseBody,
   PaperInputBody,
+  PapersInfoBody,
   QueryManyResponseBody,
   QueryResponseBody,
   ScanResponseBody,
@@ -43,6 +44,7 @@ import { decodeF32, encodeF32, isF32Vector } from '../protocol/vectors.js';
 
 export type PaperInput = PaperInputBody;
 export type AddPapersResult = AddPapersResponseBody;
+export type PapersInfo = PapersInfoBody;
 
 export interface QuiverClientOptions {
   /** The server, e.g. 'http://localhost:6333' (a path prefix behind a proxy is kept). */
@@ -169,6 +171,8 @@ export class QuiverClient {
 
   /** The papers app's own routes; its collection is `collection('papers')`. */
   readonly papers = {
+    /** The app's collection and size; NOT_FOUND when the server does not run the app. */
+    info: (): Promise<PapersInfo> => this.request('GET', 'v1/papers'),
     /** Adds (or replaces, by id) papers: embedded, keyword-indexed, stamped with addedAt = now. */
     add: (papers: PaperInput[]): Promise<AddPapersResult> => this.request('POST', 'v1/papers', { body: { papers } }),
   };

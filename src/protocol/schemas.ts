@@ -441,6 +441,14 @@ export const AddPapersRequestSchema = Type.Object(
   { $id: 'AddPapersRequest', additionalProperties: false },
 );
 
+export const PapersInfoSchema = Type.Object(
+  {
+    collection: Type.String({ description: 'The collection holding the papers.' }),
+    count: Type.Number({ description: 'Papers in it.' }),
+  },
+  { $id: 'PapersInfo', additionalProperties: true },
+);
+
 export const AddPapersResponseSchema = Type.Object(
   {
     ids: Type.Array(Type.String(), { description: "The papers' record keys, in order." }),
@@ -529,6 +537,7 @@ export const NAMED_SCHEMAS: TSchema[] = [
   PaperInputSchema,
   AddPapersRequestSchema,
   AddPapersResponseSchema,
+  PapersInfoSchema,
   ErrorBodySchema,
 ];
 
@@ -558,4 +567,5 @@ export type BackupResponseBody = Static<typeof BackupResponseSchema>;
 export type MapRequestBody = Static<typeof MapRequestSchema>;
 export type MapResponseBody = Static<typeof MapResponseSchema>;
 export type PaperInputBody = Static<typeof PaperInputSchema>;
+export type PapersInfoBody = Static<typeof PapersInfoSchema>;
 export type AddPapersResponseBody = Static<typeof AddPapersResponseSchema>;

@@ -5,7 +5,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 const PADDING = 16;
-const POINT = 3;
+/** Point sizes in pixels: small maps get larger points, so a few hundred records are easy to see and hit. */
+const pointSize = (count: number) => (count <= 1_000 ? 7 : count <= 5_000 ? 4 : 3);
 const HOVER_RADIUS = 8;
 
 interface Props {
@@ -64,12 +65,13 @@ export function MapCanvas({ coordinates, colours, onHover, onPick, highlighted }
     // one fill style change per colour run: sort indices by colour
     const order = Array.from({ length: count }, (_, i) => i).sort((a, b) => (colours[a] < colours[b] ? -1 : colours[a] > colours[b] ? 1 : 0));
     let current = '';
+    const point = pointSize(count);
     for (const i of order) {
       if (colours[i] !== current) {
         current = colours[i];
         context.fillStyle = current;
       }
-      context.fillRect(screen.xs[i] - POINT / 2, screen.ys[i] - POINT / 2, POINT, POINT);
+      context.fillRect(screen.xs[i] - point / 2, screen.ys[i] - point / 2, point, point);
     }
     if (highlighted !== null && highlighted < count) {
       context.globalAlpha = 1;

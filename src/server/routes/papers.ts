@@ -7,12 +7,23 @@ import { addPapers, PAPERS_COLLECTION } from '../../papers/collection.js';
 import { checkPaper } from '../../papers/corpus.js';
 import { LIMITS } from '../../index.js';
 import { QuiverError } from '../../protocol/errors.js';
-import { AddPapersRequestSchema, AddPapersResponseSchema, ErrorBodySchema, ref } from '../../protocol/schemas.js';
+import { AddPapersRequestSchema, AddPapersResponseSchema, ErrorBodySchema, PapersInfoSchema, ref } from '../../protocol/schemas.js';
 import type { App, ServerContext } from '../context.js';
 
 const errors = { default: ref(ErrorBodySchema) };
 
 export function papersRoutes(app: App, ctx: ServerContext): void {
+  app.get('/v1/papers', {
+    config: { access: 'read' },
+    schema: {
+      tags: ['papers'],
+      operationId: 'papersInfo',
+      summary: 'Whether this server runs Quiver Papers, its collection and how many papers it holds',
+      response: { 200: ref(PapersInfoSchema), ...errors },
+    },
+    handler: async () => ({ collection: PAPERS_COLLECTION, count: await ctx.db.collection(PAPERS_COLLECTION).count() }),
+  });
+
   app.post('/v1/papers', {
     config: { access: 'write' },
     schema: {

@@ -93,7 +93,8 @@ Exit codes (docs/cli.md):
     .description('import records from JSONL, CSV, Parquet, .npy or .fvecs, in resumable batches')
     .argument('<file>', 'the input file')
     .requiredOption('-c, --collection <name>', 'collection to write into')
-    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['jsonl', 'csv', 'parquet', 'npy', 'fvecs']))
+    .addOption(new Option('--format <format>', 'input format (default: from the extension)').choices(['jsonl', 'csv', 'parquet', 'npy', 'fvecs', 'listing']))
+    .option('--papers', 'rows are Quiver Papers papers ({ id?, title, abstract }, or --format listing: a title line, then an abstract line), stored as the papers app stores them')
     .option('--batch-size <n>', 'records per upsert (1-10000)', '1000')
     .option('--key-field <name>', 'column/field holding the key', 'key')
     .option('--vector-field <name>', 'column/field holding the vector', 'vector')
@@ -115,6 +116,10 @@ Exit codes (docs/cli.md):
     .addHelpText(
       'after',
       `
+Quiver Papers: \`quiver import papers.jsonl --collection papers --papers\` or
+\`quiver import listing.txt --collection papers --papers --format listing\` (with --create, the collection
+is made as the app makes it: built-in embedder, HNSW16; docs/papers.md).
+
 An interrupted import (Ctrl-C, a crash, kill -9) resumes when run again with the same arguments: the
 checkpoint file records the end of the last batch the database acknowledged, and nothing before it is
 sent again.`,

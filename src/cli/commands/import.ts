@@ -18,7 +18,9 @@ import { formatCount, formatSeconds } from '../format.js';
 import { defaultCheckpointPath, fileIdentity, loadCheckpoint, mismatches, removeCheckpoint, saveCheckpoint, type ImportCheckpoint } from '../import/checkpoint.js';
 import { KeysFile } from '../io/keys-file.js';
 import { type FieldMapping, toRecord } from '../io/mapping.js';
-import { type Position, type Source, type SourceRow, START, detectFormat, openSource } from '../io/source.js';
+import { type Position, type Source, type SourceRow, START, badRow, detectFormat, openSource } from '../io/source.js';
+import { PAPERS_CONFIG } from '../../papers/collection.js';
+import { checkPaper, paperRecord } from '../../papers/corpus.js';
 import { Progress } from '../progress.js';
 import type { Target, TargetCollection, TargetRecordInput } from '../target.js';
 import { parseBatchSize, parseChunking, parseDimension, parseEmbedding, parseList } from './options.js';
@@ -45,7 +47,12 @@ export interface ImportOptions {
   restart?: boolean;
   waitIndex: boolean;
   json?: boolean;
+  /** Rows are papers ({ id?, title, abstract }) for Quiver Papers, stored with paperRecord. */
+  papers?: boolean;
 }
+
+/** One row of the file as a record (or an INVALID_ARGUMENT naming the row). */
+type RowMapper = (fields: Record<string, unknown>, row: number, where: string, key: string | undefined) => TargetRecordInput;
 
 interface Batch {
   records: TargetRecordInput[];
@@ -69,6 +76,17 @@ export async function importCommand(ctx: Context, file: string, options: ImportO
     keyPrefix: options.keyPrefix,
     castText: format === 'csv',
   };
+  if (format === 'listing' && !options.papers) throw usage('--format listing holds papers (a title line, then an abstract line): add --papers.');
+  if (options.papers && source.vectorsOnly) throw usage(`--papers reads papers ({ id?, title, abstract }); ${format} files hold vectors only.`);
+  const mapRow: RowMapper = options.papers
+    ? (fields, _row, where) => {
+        try {
+          return paperRecord(checkPaper(fields, 'the paper'), Date.now());
+        } catch (error) {
+          throw badRow(file, where, (error as Error).message);
+        }
+      }
+    : (fields, row, where, key) => toRecord(fields, row, mapping, file, where, key);
   if (options.keysFile && !source.vectorsOnly) throw usage(`--keys-file is for vector-only inputs (npy, fvecs); ${format} rows name their key with --key-field.`);
 
   const checkpointPath = options.checkpoint ? resolve(options.checkpoint) : defaultCheckpointPath(file);
@@ -82,7 +100,7 @@ export async function importCommand(ctx: Context, file: string, options: ImportO
       target: opened.location,
       collection: options.collection,
       format,
-      mapping: JSON.stringify({ ...mapping, keysFile: options.keysFile ? fileIdentity(options.keysFile) : null }),
+      mapping: JSON.stringify({ ...mapping, keysFile: options.keysFile ? fileIdentity(options.keysFile) : null, papers: options.papers === true }),
     };
     let checkpoint: ImportCheckpoint | null = options.restart ? null : loadCheckpoint(checkpointPath);
     if (checkpoint) {
@@ -106,7 +124,7 @@ export async function importCommand(ctx: Context, file: string, options: ImportO
     let batches = checkpoint?.batches ?? 0;
     let sent = 0;
     try {
-      const reader = batchesOf(source, from, batchSize, mapping, keys);
+      const reader = batchesOf(source, from, batchSize, mapRow, keys);
       let next = reader.next();
       for (;;) {
         const { value: batch, done } = await next;
@@ -145,13 +163,13 @@ export async function importCommand(ctx: Context, file: string, options: ImportO
 }
 
 /** Rows grouped into batches of records; mapping errors name the row. */
-async function* batchesOf(source: Source, from: Position, batchSize: number, mapping: FieldMapping, keys: KeysFile | null): AsyncGenerator<Batch> {
+async function* batchesOf(source: Source, from: Position, batchSize: number, mapRow: RowMapper, keys: KeysFile | null): AsyncGenerator<Batch> {
   let batch: Batch = { records: [], rows: [], firstRow: from.row, end: from };
   for await (const chunk of source.rows(from)) {
     for (const row of chunk) {
       const index = row.next.row - 1;
       const key = keys ? await keys.next() : undefined;
-      batch.records.push(toRecord(row.fields, index, mapping, source.path, row.where, key));
+      batch.records.push(mapRow(row.fields, index, row.where, key));
       batch.rows.push(row);
       batch.end = row.next;
       if (batch.records.length === batchSize) {
@@ -200,6 +218,10 @@ async function ensureCollection(target: Target, options: ImportOptions, source: 
     throw new QuiverError('COLLECTION_NOT_FOUND', `No collection named "${options.collection}". Pass --create to make it (with --metric and --index), or create it with \`quiver collections create\`.`, {
       collection: options.collection,
     });
+  }
+  if (options.papers) {
+    await target.createCollection(options.collection, { ...PAPERS_CONFIG, payloadIndexes: { ...PAPERS_CONFIG.payloadIndexes } });
+    return target.collection(options.collection);
   }
   const embedding = options.embedding === undefined ? undefined : parseEmbedding(options.embedding);
   // with an embedding function the model says the dimension; rows may have no vectors at all

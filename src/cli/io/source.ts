@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { QuiverError } from '../../core/errors.js';
 import { usage } from '../exit.js';
 
-export const FORMATS = ['jsonl', 'csv', 'parquet', 'npy', 'fvecs'] as const;
+export const FORMATS = ['jsonl', 'csv', 'parquet', 'npy', 'fvecs', 'listing'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export interface Position {
@@ -87,6 +87,8 @@ export async function openSource(path: string, format: Format): Promise<Source> 
       return (await import('./npy.js')).openNpy(path, size);
     case 'fvecs':
       return (await import('./fvecs.js')).openFvecs(path, size);
+    case 'listing':
+      return new (await import('./listing.js')).ListingSource(path, size);
   }
 }
 

@@ -1,0 +1,45 @@
+/**
+ * The listing format of paper pages (Quiver Papers, docs/papers.md): a title line, then an abstract
+ * line, blank lines ignored. Each pair is one row { title, abstract }, positioned after its abstract
+ * line, so a resumed import starts at the next title.
+ */
+import { lines } from './jsonl.js';
+import { type Position, type Source, type SourceRow, badRow } from './source.js';
+
+export class ListingSource implements Source {
+  readonly format = 'listing';
+  readonly rowCount = null;
+  readonly vectorsOnly = false;
+
+  constructor(
+    readonly path: string,
+    readonly total: number,
+  ) {}
+
+  measure(position: Position): number {
+    return position.byte;
+  }
+
+  async *rows(from: Position): AsyncGenerator<SourceRow[]> {
+    let { row, byte, line } = from;
+    let title: { text: string; line: number } | null = null;
+    for await (const chunk of lines(this.path, from.byte)) {
+      const out: SourceRow[] = [];
+      for (const text of chunk) {
+        line++;
+        byte += text.bytes;
+        const content = (line === 1 ? text.value.replace(/^\uFEFF/, '') : text.value).trim();
+        if (content === '') continue;
+        if (title === null) {
+          title = { text: content, line };
+          continue;
+        }
+        row++;
+        out.push({ fields: { title: title.text, abstract: content }, next: { row, byte, line }, where: `lines ${title.line}-${line}` });
+        title = null;
+      }
+      if (out.length > 0) yield out;
+    }
+    if (title !== null) throw badRow(this.path, `line ${title.line}`, `the title "${title.text.slice(0, 80)}" has no abstract line after it (a listing alternates title and abstract lines).`);
+  }
+}

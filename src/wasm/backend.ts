@@ -7,7 +7,14 @@
 import type { CodeKernel } from '../core/kernels/codes.js';
 import type { KernelBackend, KernelMemory, KernelMetric } from '../core/kernels/kernel.js';
 import { referenceBackend } from '../core/kernels/reference.js';
-import { CODES_SHARED_WASM_BASE64, CODES_WASM_BASE64, KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels.generated.js';
+import {
+  CODES_SHARED_WASM_BASE64,
+  CODES_WASM_BASE64,
+  KERNELS_SHARED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+  MULTIVECTOR_SHARED_WASM_BASE64,
+  MULTIVECTOR_WASM_BASE64,
+} from './kernels.generated.js';
 
 const PAGE_BYTES = 65536;
 /** wasm32 addresses 4 GiB at most. */
@@ -142,6 +149,7 @@ export async function precompileKernels(): Promise<void> {
   try {
     compiled ??= await WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
     await precompileCodeKernels();
+    compiledMultivector ??= await WebAssembly.compile(decodeBase64(MULTIVECTOR_WASM_BASE64));
     if (sharedMemorySupported()) compiledShared ??= await WebAssembly.compile(decodeBase64(KERNELS_SHARED_WASM_BASE64));
   } catch {
     // e.g. code generation from bytes disallowed: chooseKernels falls back or reports it
@@ -158,6 +166,21 @@ export function useKernelModules(modules: { kernels?: WebAssembly.Module; codes?
   if (modules.kernelsShared) compiledShared = modules.kernelsShared;
   if (modules.codesShared) compiledSharedCodes = modules.codesShared;
   chosen = undefined;
+}
+
+type MaxSimExport = (dimension: number, query: number, queryCount: number, rows: number, stride: number, docs: number, docCount: number, out: number) => void;
+
+let compiledMultivector: WebAssembly.Module | undefined;
+let compiledSharedMultivector: WebAssembly.Module | undefined;
+
+/** The MaxSim kernel (multi-vector collections) is a third module, compiled the first time a memory scores token sets. */
+function multivectorModule(shared: boolean): WebAssembly.Module {
+  if (shared) {
+    compiledSharedMultivector ??= new WebAssembly.Module(decodeBase64(MULTIVECTOR_SHARED_WASM_BASE64));
+    return compiledSharedMultivector;
+  }
+  compiledMultivector ??= new WebAssembly.Module(decodeBase64(MULTIVECTOR_WASM_BASE64));
+  return compiledMultivector;
 }
 
 function instantiateCodes(memory: WebAssembly.Memory, shared: boolean): CodeKernels {
@@ -233,6 +256,14 @@ class WasmMemory implements KernelMemory {
   codeSlots(kernel: CodeKernel, width: number, queryOffset: number, rowsOffset: number, strideBytes: number, slotsOffset: number, count: number, outOffset: number, residualsOffset: number): void {
     this.codeKernels ??= instantiateCodes(this.memory, this.shareable !== undefined);
     this.codeKernels[kernel][1](width, queryOffset, rowsOffset, strideBytes, slotsOffset, count, outOffset, residualsOffset);
+  }
+
+  /** The MaxSim kernel's instance over this memory, made on first use. */
+  private maxSimKernel: MaxSimExport | undefined;
+
+  maxSim(dimension: number, queryOffset: number, queryCount: number, rowsOffset: number, strideBytes: number, docsOffset: number, docCount: number, outOffset: number): void {
+    this.maxSimKernel ??= (new WebAssembly.Instance(multivectorModule(this.shareable !== undefined), { env: { memory: this.memory } }).exports as unknown as { maxSim: MaxSimExport }).maxSim;
+    this.maxSimKernel(dimension, queryOffset, queryCount, rowsOffset, strideBytes, docsOffset, docCount, outOffset);
   }
 }
 

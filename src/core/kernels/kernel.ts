@@ -82,6 +82,22 @@ export interface KernelMemory {
     outOffset: number,
     residualsOffset: number,
   ): void;
+  /**
+   * MaxSim (Chamfer) of a query's rows against whole documents (core/kernels/maxsim.ts is the spec):
+   * out[i] = -(Σ over the queryCount rows q at queryOffset of max over document i's rows x of q·x), a
+   * distance, float32 at outOffset. Document i's rows are a run given by u32 pairs (first row, row count)
+   * at docsOffset + 8i, rows counted from rowsOffset; query and document rows share the stride.
+   */
+  maxSim(
+    dimension: number,
+    queryOffset: number,
+    queryCount: number,
+    rowsOffset: number,
+    strideBytes: number,
+    docsOffset: number,
+    docCount: number,
+    outOffset: number,
+  ): void;
 }
 
 export interface KernelBackend {

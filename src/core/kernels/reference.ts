@@ -4,6 +4,7 @@
  */
 import { type CodeKernel, referenceCodeDistance, residualRowBytes } from './codes.js';
 import type { KernelBackend, KernelMemory, KernelMetric } from './kernel.js';
+import { maxSim as maxSimPacked } from './maxsim.js';
 
 const PAGE_BYTES = 65536;
 
@@ -70,6 +71,20 @@ class ReferenceMemory implements KernelMemory {
     for (let i = 0; i < count; i++) {
       const row = first + i;
       f32[out + i] = referenceCodeDistance(kernel, width, this.buffer, queryOffset, rowsOffset + row * strideBytes, residualsOffset + row * residualStride);
+    }
+  }
+
+  maxSim(dimension: number, queryOffset: number, queryCount: number, rowsOffset: number, strideBytes: number, docsOffset: number, docCount: number, outOffset: number): void {
+    const f32 = new Float32Array(this.buffer);
+    const u32 = new Uint32Array(this.buffer);
+    const stride = strideBytes >> 2;
+    // the packed-set specification, fed the padded rows: padding floats are zero on both sides
+    const query = f32.subarray(queryOffset >> 2, (queryOffset >> 2) + queryCount * stride);
+    for (let i = 0; i < docCount; i++) {
+      const first = u32[(docsOffset >> 2) + 2 * i];
+      const count = u32[(docsOffset >> 2) + 2 * i + 1];
+      const at = (rowsOffset >> 2) + first * stride;
+      f32[(outOffset >> 2) + i] = -maxSimPacked(query, queryCount, f32.subarray(at, at + count * stride), count, stride);
     }
   }
 

@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   LOCKED: 'conflict',
   CHECKPOINT_MISMATCH: 'conflict',
   LIMIT_EXCEEDED: 'limit_exceeded',
+  /** A set of vectors given to a one-vector collection, or one vector to a multi-vector collection. */
+  MULTIVECTOR_MISMATCH: 'invalid_argument',
   CORRUPTED: 'corruption',
   IO_ERROR: 'io',
   UNSUPPORTED: 'unsupported',

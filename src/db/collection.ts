@@ -32,14 +32,21 @@ import type { Fusion } from '../core/text/fusion.js';
 import type { EmbeddingConfig } from '../embed/types.js';
 import type { Quiver } from './database.js';
 import { yieldToEventLoop } from './yield.js';
+import type { MultivectorSetting } from '../core/multivector/config.js';
+import { DEFAULT_RERANK_CANDIDATES, publicRecord, readTokenSets, rerankByMaxSim, runtimeOf, toTokenSet } from './multivector.js';
 import { CHUNKS_PER_HIT_MAX, DEFAULT_CHUNKS_PER_HIT, type DocumentHit, chunksOf, documentChunks, groupByDocument } from './documents.js';
 
-/** A record to upsert: the vector may be left out when the collection embeds the document itself. */
-export type RecordInput = Omit<VectorRecordInput, 'vector'> & { vector?: VectorRecordInput['vector'] };
+/**
+ * A record to upsert: the vector may be left out when the collection embeds the document itself. Records
+ * of a multi-vector collection carry `vectors` (a set of token vectors) instead of `vector`.
+ */
+export type RecordInput = Omit<VectorRecordInput, 'vector'> & { vector?: VectorRecordInput['vector']; vectors?: (Float32Array | number[])[] };
 
 export interface QueryRequest {
   /** The query vector; optional when `text` is given (keyword search, or embedded: see `text`). */
   vector?: Float32Array | number[];
+  /** Multi-vector collections: the query's set of token vectors, scored by MaxSim. */
+  multivector?: (Float32Array | number[])[];
   /**
    * Keyword text: BM25 over the documents; with a vector too, hybrid search. In a collection with an
    * embedding function, text without a vector is embedded and the search is hybrid (unless `mode`).
@@ -48,7 +55,8 @@ export interface QueryRequest {
   k?: number;
   filter?: unknown;
   include?: IncludeField[];
-  search?: { ef?: number };
+  /** ef: the graph's beam width; candidates (multi-vector collections): how many are re-ranked by MaxSim. */
+  search?: { ef?: number; candidates?: number };
   minScore?: number;
   signal?: AbortSignal;
   consistency?: 'eventual' | 'read-your-writes';
@@ -97,6 +105,21 @@ export interface QueryPlan {
   index: string;
   /** Chunked collections: chunk hits searched to find the documents. */
   chunksSearched?: number;
+  /** Multi-vector collections: the MUVERA first stage and the exact MaxSim re-rank. */
+  multivector?: {
+    /** Dimensions of the encodings the index searched. */
+    encodingDimension: number;
+    /** Query vectors scored. */
+    queryVectors: number;
+    /** Candidates asked of the index (search.candidates, at least k). */
+    candidates: number;
+    /** Candidates re-ranked by exact MaxSim (fewer when the collection holds fewer records). */
+    reranked: number;
+    /** Bytes of token vectors read from token files for this query (0: all from memory or the cache). */
+    tokenBytesRead: number;
+    /** Candidates whose token vectors came from the read cache. */
+    cacheHits: number;
+  };
 }
 
 export interface CollectionStats {
@@ -148,6 +171,30 @@ export interface CollectionStats {
   embedding?: EmbeddingInfo;
   /** How documents are chunked before they are embedded. */
   chunking?: { by: 'tokens' | 'sentences'; size: number; overlap: number };
+  /** Multi-vector collections (the top-level dimension is the token vectors'; bytesPerVector is per record). */
+  multivector?: MultivectorStats;
+}
+
+export interface MultivectorStats {
+  /** Token vector dimension. */
+  dimension: number;
+  /** Dimensions of the MUVERA encodings the index holds. */
+  encodingDimension: number;
+  muvera: MultivectorSetting['muvera'];
+  pooling: number;
+  /** Token vectors received in live records, before pooling. */
+  vectorsReceived: number;
+  /** Token vectors stored (after pooling) in live records. */
+  vectorsStored: number;
+  /** Bytes pooling saved: (received - stored) x dimension x 4. */
+  bytesSavedByPooling: number;
+  /** Token vector bytes of live records (stored in token files; in memory until written). */
+  tokenBytes: number;
+  /** Of which held in memory now. */
+  tokenBytesInMemory: number;
+  /** Token bytes read from token files since open, and what the read cache holds. */
+  tokenBytesRead: number;
+  tokenCacheBytes: number;
 }
 
 export interface EmbeddingInfo {
@@ -214,10 +261,14 @@ export class Collection {
       if (!isPlainObject(record)) throw new QuiverError('INVALID_ARGUMENT', `Record ${index} is ${describe(record)}; records are objects { key, vector, document?, metadata? }.`, { index });
       const where = { index, key: record.key };
       checkKey(record.key, where);
-      rejectUnknown(record, ['key', 'vector', 'document', 'metadata'], where);
+      rejectUnknown(record, ['key', 'vector', 'vectors', 'document', 'metadata'], where);
       const metadata = checkMetadata(record.metadata, where);
       const document = checkDocument(record.document, where);
       last.set(record.key, index);
+      if (engine.definition.multivector !== undefined || record.vectors !== undefined) {
+        stored.push({ record: this.multivectorRecord(engine, record, where, metadata, document), index });
+        return;
+      }
       if (record.vector === undefined && document !== undefined && embedding !== undefined) {
         const parts = chunking === undefined ? [{ key: record.key, document, metadata }] : documentChunks(record.key, document, metadata, chunking, where);
         for (const part of parts) {
@@ -267,6 +318,26 @@ export class Collection {
     return { count: records.length, sequence: deleted === null ? sequence : (await deleted).sequence };
   }
 
+  /** A multi-vector collection's record: its vectors validated, pooled and encoded. */
+  private multivectorRecord(engine: CollectionEngine, record: RecordInput, where: Record<string, unknown>, metadata: Metadata | undefined, document: string | undefined): StoredRecord {
+    const setting = engine.definition.multivector;
+    if (setting === undefined) {
+      throw new QuiverError('MULTIVECTOR_MISMATCH', `Record ${String(where.index)} has vectors (a set of vectors), but collection "${this.name}" holds one vector per record: give vector, or create the collection with multivector: true.`, { ...where, field: 'vectors' });
+    }
+    if (record.vector !== undefined) {
+      throw new QuiverError('MULTIVECTOR_MISMATCH', `Record ${String(where.index)} has vector, but collection "${this.name}" is a multi-vector collection: give vectors (an array of ${setting.dimension}-d vectors) instead.`, { ...where, field: 'vector' });
+    }
+    if (record.vectors === undefined) {
+      throw new QuiverError('INVALID_VECTOR', `Record ${String(where.index)} has no vectors; a multi-vector collection's records carry vectors: an array of ${setting.dimension}-d vectors.`, { ...where, field: 'vectors' });
+    }
+    const set = toTokenSet(record.vectors, setting.dimension, 'vectors', where);
+    const { vector, tokens } = runtimeOf(engine, this.db.kernels).ingest(set);
+    const out: StoredRecord = { key: record.key, vector, tokens };
+    if (metadata !== undefined) out.metadata = metadata;
+    if (document !== undefined) out.document = document;
+    return out;
+  }
+
   /**
    * Changes parts of existing records: metadata is shallow-merged, a given vector or document replaces
    * the old one (document: null removes it). Every key must exist (KEY_NOT_FOUND otherwise).
@@ -274,6 +345,7 @@ export class Collection {
   async update(updates: UpdateInput[]): Promise<WriteResult> {
     let engine = this.db.engine(this.name);
     checkBatch(updates, 'update');
+    if (engine.definition.multivector !== undefined) return this.updateMultivector(engine, updates as (UpdateInput & { vectors?: unknown })[]);
     // Every update is logged as the whole resulting record, so records whose float32 rows are only in a
     // segment file (quantized collections) have them read first; the merge below is synchronous and
     // redone should a record move meanwhile.
@@ -297,6 +369,64 @@ export class Collection {
         return ref === null || ref.segment.id * 2 ** 32 + ref.slot !== at;
       });
       if (!stale || attempt >= 3) return this.applyUpdate(engine, updates, fetched);
+    }
+  }
+
+  /**
+   * update() in a multi-vector collection: records keep their token vectors (read from the token files
+   * when not in memory, and encoded again: the same encoding) unless the update gives `vectors`.
+   */
+  private async updateMultivector(engine: CollectionEngine, updates: (UpdateInput & { vectors?: unknown })[]): Promise<WriteResult> {
+    const setting = engine.definition.multivector!;
+    const runtime = runtimeOf(engine, this.db.kernels);
+    updates.forEach((update, index) => {
+      if (!isPlainObject(update)) throw new QuiverError('INVALID_ARGUMENT', `Update ${index} is ${describe(update)}; updates are objects { key, metadata?, document?, vectors? }.`, { index });
+      const where = { index, key: update.key };
+      checkKey(update.key, where);
+      rejectUnknown(update, ['key', 'vector', 'vectors', 'document', 'metadata'], where);
+      if (update.vector !== undefined) {
+        throw new QuiverError('MULTIVECTOR_MISMATCH', `Update ${index} has vector, but collection "${this.name}" is a multi-vector collection: give vectors (an array of ${setting.dimension}-d vectors) instead.`, { ...where, field: 'vector' });
+      }
+    });
+    for (let attempt = 0; ; attempt++) {
+      const keys = updates.filter((u) => u.vectors === undefined).map((u) => u.key);
+      const sets = await readTokenSets(engine, this.db.tokens, keys, () => this.db.engine(this.name));
+      engine = this.db.engine(this.name);
+      const moved = [...sets].some(([key, set]) => {
+        const ref = engine.locate(key);
+        return ref === null || `${ref.segment.id}:${ref.slot}` !== set.location;
+      });
+      if (moved && attempt < 3) continue;
+      if (moved) throw new QuiverError('UNAVAILABLE', 'update raced with compaction three times; try again.', { collection: this.name });
+      const pending = new Map<string, StoredRecord>();
+      const missing: string[] = [];
+      updates.forEach((update, index) => {
+        const where = { index, key: update.key };
+        const current = pending.get(update.key) ?? engine.get(update.key);
+        if (current === null) {
+          missing.push(update.key);
+          return;
+        }
+        const next: StoredRecord = { ...current };
+        if (update.vectors !== undefined) Object.assign(next, runtime.ingest(toTokenSet(update.vectors, setting.dimension, 'vectors', where)));
+        else if (next.tokens === undefined) {
+          const set = sets.get(update.key)!;
+          next.tokens = { rows: set.tokens, count: set.count, received: set.received };
+        }
+        // the encoding of the stored (pooled) vectors: what ingest made of them
+        if (update.vectors === undefined) next.vector = runtime.encoder.encodeDocument(next.tokens!.rows, next.tokens!.count);
+        if (update.metadata !== undefined) {
+          const patch = checkMetadata(update.metadata, where) as Metadata;
+          next.metadata = checkMetadata({ ...(current.metadata ?? {}), ...patch }, where);
+        }
+        if (update.document === null) delete next.document;
+        else if (update.document !== undefined) next.document = checkDocument(update.document, where);
+        pending.set(update.key, next);
+      });
+      if (missing.length > 0) {
+        throw new QuiverError('KEY_NOT_FOUND', `update names ${missing.length} key(s) that do not exist (${missing.slice(0, 3).map((k) => JSON.stringify(k)).join(', ')}); use upsert to create records.`, { keys: missing.slice(0, 100) });
+      }
+      return { count: updates.length, sequence: await this.db.writeUpsert(engine, [...pending.values()]) };
     }
   }
 
@@ -364,7 +494,27 @@ export class Collection {
     const engine = this.db.engine(this.name);
     checkBatch(keys, 'get');
     keys.forEach((key, index) => checkKey(key, { index }));
+    if (engine.definition.multivector !== undefined) return this.withTokens(engine, keys.map((key) => engine.get(key)));
     return this.withVectors(engine, keys.map((key) => engine.get(key)));
+  }
+
+  /**
+   * Multi-vector records as the API returns them: `vectors` (the stored token vectors, read from the token
+   * files when not in memory) instead of the encoding. A record deleted during the read becomes null.
+   */
+  private async withTokens(engine: CollectionEngine, records: (StoredRecord | null)[]): Promise<(StoredRecord | null)[]> {
+    const dimension = engine.definition.multivector!.dimension;
+    const missing = records.filter((r): r is StoredRecord => r !== null && r.tokens === undefined).map((r) => r.key);
+    const sets = missing.length > 0 ? await readTokenSets(engine, this.db.tokens, missing, () => this.db.engine(this.name)) : new Map();
+    return records.map((record) => {
+      if (record === null) return null;
+      if (record.tokens === undefined) {
+        const set = sets.get(record.key);
+        if (set === undefined) return null;
+        record.tokens = { rows: set.tokens, count: set.count, received: set.received };
+      }
+      return publicRecord(record, dimension);
+    });
   }
 
   /**
@@ -440,10 +590,8 @@ export class Collection {
     for (let start = 0; start < keys.length; start += batchSize) {
       const current = this.db.engine(this.name);
       if (current !== engine) throw new QuiverError('COLLECTION_NOT_FOUND', `Collection "${this.name}" was dropped during the scan.`, { collection: this.name });
-      const records = await this.withVectors(
-        engine,
-        keys.slice(start, start + batchSize).map((key) => engine.get(key)),
-      );
+      const page = keys.slice(start, start + batchSize).map((key) => engine.get(key));
+      const records = engine.definition.multivector !== undefined ? await this.withTokens(engine, page) : await this.withVectors(engine, page);
       const batch = records.filter((r): r is StoredRecord => r !== null && (filter === null || matches(filter, r.metadata)));
       if (batch.length > 0) yield batch;
     }
@@ -514,6 +662,7 @@ export class Collection {
    */
   private async answer(request: QueryRequest, explain: boolean): Promise<{ plan?: QueryPlan; hits: DocumentHit[] }> {
     const engine = this.db.engine(this.name);
+    if (engine.definition.multivector !== undefined || (isPlainObject(request as unknown) && request.multivector !== undefined)) return this.answerMultivector(engine, request, explain);
     if (engine.definition.chunking === undefined || !isPlainObject(request as unknown) || request.group === false) {
       const { plan, hits, engine: ran, include } = this.run(request, explain);
       return { plan, hits: include ? await this.hitVectors(ran, hits) : hits };
@@ -533,6 +682,56 @@ export class Collection {
         return { hits, ...(result.plan ? { plan: { ...result.plan, chunksSearched: searched } } : {}) };
       }
     }
+  }
+
+  /**
+   * A multi-vector query: the query's MUVERA encoding finds `search.candidates` records through the index
+   * (any recipe; filters apply there), whose token vectors are then scored by exact MaxSim.
+   */
+  private async answerMultivector(engine: CollectionEngine, request: QueryRequest, explain: boolean): Promise<{ plan?: QueryPlan; hits: DocumentHit[] }> {
+    const setting = engine.definition.multivector;
+    if (!isPlainObject(request as unknown)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { multivector, k }; got ${describe(request)}.`, {});
+    if (setting === undefined) {
+      throw new QuiverError('MULTIVECTOR_MISMATCH', `multivector queries a multi-vector collection; collection "${this.name}" holds one vector per record: query it with vector.`, { field: 'multivector' });
+    }
+    rejectUnknown(request as unknown as Record<string, unknown>, ['multivector', 'vector', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency'], {});
+    if (request.vector !== undefined) {
+      throw new QuiverError('MULTIVECTOR_MISMATCH', `Collection "${this.name}" is a multi-vector collection: query it with multivector (an array of ${setting.dimension}-d vectors), not vector.`, { field: 'vector' });
+    }
+    if (request.multivector === undefined) throw new QuiverError('INVALID_VECTOR', `A query of multi-vector collection "${this.name}" needs multivector: an array of ${setting.dimension}-d vectors.`, { field: 'multivector' });
+    throwIfAborted(request.signal);
+    const query = toTokenSet(request.multivector, setting.dimension, 'multivector', {});
+    const k = checkK(request.k ?? DEFAULT_K);
+    const include = checkInclude(request.include);
+    const { candidates: asked, ...search } = checkSearch(request.search);
+    const candidates = Math.min(LIMITS.kMax, Math.max(k, asked ?? DEFAULT_RERANK_CANDIDATES));
+    if (request.minScore !== undefined && (typeof request.minScore !== 'number' || !Number.isFinite(request.minScore))) {
+      throw new QuiverError('INVALID_ARGUMENT', `minScore is a finite number; got ${describe(request.minScore)}.`, { field: 'minScore' });
+    }
+    const runtime = runtimeOf(engine, this.db.kernels);
+    const encoding = runtime.encoder.encodeQuery(query.tokens, query.count);
+    const firstInclude = [...include].filter((f) => f !== 'vector');
+    // the first stage's beam covers the candidates: a graph's ef below them would cut them short
+    const first = this.run(
+      { vector: encoding, k: candidates, filter: request.filter, include: firstInclude, search: { ...search, ef: Math.max(search.ef ?? 0, candidates) }, consistency: request.consistency },
+      explain,
+    );
+    const reranked = await rerankByMaxSim(first.engine, runtime, this.db.tokens, first.hits, { query, k, candidates, include, minScore: request.minScore }, () => this.db.engine(this.name));
+    throwIfAborted(request.signal);
+    if (!explain) return { hits: reranked.hits };
+    const plan: QueryPlan = {
+      ...first.plan!,
+      scoresAreEstimates: false,
+      multivector: {
+        encodingDimension: runtime.encoder.outputDimension,
+        queryVectors: query.count,
+        candidates,
+        reranked: reranked.reranked,
+        tokenBytesRead: reranked.bytesRead,
+        cacheHits: reranked.cacheHits,
+      },
+    };
+    return { plan, hits: reranked.hits };
   }
 
   async stats(): Promise<CollectionStats> {
@@ -571,6 +770,10 @@ export class Collection {
       compression: null,
       ...embeddingInfo(engine.definition),
     };
+    if (engine.definition.multivector !== undefined) {
+      stats.dimension = engine.definition.multivector.dimension;
+      stats.multivector = multivectorStats(engine, memory.tokens, this.db.tokens);
+    }
     if (engine.quantized) {
       const codebook = engine.codebook;
       const drift = engine.drift;
@@ -731,14 +934,17 @@ function checkInclude(include: unknown): ReadonlySet<IncludeField> {
 
 const NO_SEARCH: { ef?: number } = Object.freeze({});
 
-function checkSearch(search: unknown): { ef?: number } {
+function checkSearch(search: unknown): { ef?: number; candidates?: number } {
   if (search === undefined) return NO_SEARCH;
   if (!isPlainObject(search)) throw new QuiverError('INVALID_ARGUMENT', `search is an object such as { ef: 64 }; got ${describe(search)}.`, { field: 'search' });
-  rejectUnknown(search, ['ef'], { field: 'search' });
+  rejectUnknown(search, ['ef', 'candidates'], { field: 'search' });
+  if (search.candidates !== undefined && (typeof search.candidates !== 'number' || !Number.isInteger(search.candidates) || search.candidates < 1 || search.candidates > LIMITS.kMax)) {
+    throw new QuiverError('INVALID_ARGUMENT', `search.candidates is a whole number from 1 to ${LIMITS.kMax}; got ${describe(search.candidates)}.`, { field: 'search.candidates' });
+  }
   if (search.ef !== undefined && (typeof search.ef !== 'number' || !Number.isInteger(search.ef) || search.ef < 1 || search.ef > LIMITS.kMax)) {
     throw new QuiverError('INVALID_ARGUMENT', `search.ef is a whole number from 1 to ${LIMITS.kMax}; got ${describe(search.ef)}.`, { field: 'search.ef' });
   }
-  return search as { ef?: number };
+  return search as { ef?: number; candidates?: number };
 }
 
 function checkWhole(value: unknown, field: string, min: number, max: number, limit?: string): number {
@@ -804,6 +1010,35 @@ function checkFusion(fusion: unknown): Fusion {
     throw new QuiverError('INVALID_ARGUMENT', `${hint}; got vector ${describe(vector)}, keyword ${describe(keyword)}.`, { field: 'fusion.weights' });
   }
   return { method: 'weighted', vector, keyword };
+}
+
+/** Token vector counts and bytes of a multi-vector collection's live records. */
+function multivectorStats(engine: CollectionEngine, residentBytes: number, reader: { bytesRead: number; bytesCached: number }): MultivectorStats {
+  const setting = engine.definition.multivector!;
+  let received = 0;
+  let stored = 0;
+  for (const segment of engine.segments) {
+    const column = segment.tokens!;
+    for (let slot = 0; slot < segment.count; slot++) {
+      if (segment.isDeleted(slot)) continue;
+      received += column.received(slot);
+      stored += column.count(slot);
+    }
+  }
+  const bytes = 4 * setting.dimension;
+  return {
+    dimension: setting.dimension,
+    encodingDimension: engine.definition.dimension,
+    muvera: { ...setting.muvera },
+    pooling: setting.pooling,
+    vectorsReceived: received,
+    vectorsStored: stored,
+    bytesSavedByPooling: (received - stored) * bytes,
+    tokenBytes: stored * bytes,
+    tokenBytesInMemory: residentBytes,
+    tokenBytesRead: reader.bytesRead,
+    tokenCacheBytes: reader.bytesCached,
+  };
 }
 
 /** The embedding and chunking settings of a collection, as stats and listCollections show them. */

@@ -5,6 +5,7 @@ import type { ChunkingSetting } from '../core/collection/collection.js';
 import type { IndexConfig } from '../core/collection/recipe.js';
 import { checkIndexForDimension, resolveIndexConfig } from '../core/collection/index-config.js';
 import { RECALL_SAMPLING } from '../core/collection/recall.js';
+import { type MultivectorSetting, type MuveraConfig, encodingDimension, resolveMultivector } from '../core/multivector/config.js';
 import { type Metric, describe, isPlainObject } from '../core/collection/records.js';
 import type { PayloadType } from '../core/filter/ast.js';
 import { checkFieldPath } from '../core/filter/parse.js';
@@ -70,6 +71,15 @@ export interface CollectionConfig {
   embedding?: EmbeddingConfig;
   /** Long documents are embedded as chunks (needs embedding): { by: 'tokens' | 'sentences', size, overlap? }. */
   chunking?: { by: 'tokens' | 'sentences'; size: number; overlap?: number };
+  /**
+   * A multi-vector collection (docs/multivector.md): records carry `vectors` (a set of `dimension`-d
+   * vectors) and queries `multivector`; scored by MaxSim, found through MUVERA encodings. metric is 'dot'.
+   */
+  multivector?: boolean;
+  /** The MUVERA encoding's settings (multi-vector collections; defaults in docs/multivector.md). */
+  muvera?: Partial<MuveraConfig>;
+  /** Token pooling factor at ingest (multi-vector collections): 1 (default) keeps every vector, 2 halves them. */
+  pooling?: number;
 }
 
 export const DEFAULT_INDEX = 'Flat';
@@ -131,16 +141,20 @@ export interface ResolvedCollectionConfig {
   text?: TextOptions;
   embedding?: EmbeddingConfig;
   chunking?: ChunkingSetting;
+  multivector?: MultivectorSetting;
 }
 
 export function resolveCollectionConfig(config: unknown): ResolvedCollectionConfig {
   if (!isPlainObject(config)) throw invalid(`createCollection takes a config object such as { dimension: 384, metric: 'cosine' }; got ${describe(config)}.`);
   const c = config as unknown as CollectionConfig;
-  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'text', 'embedding', 'chunking']);
+  const known = new Set(['dimension', 'metric', 'index', 'payloadIndexes', 'text', 'embedding', 'chunking', 'multivector', 'muvera', 'pooling']);
   for (const key of Object.keys(c)) if (!known.has(key)) throw invalid(`Unknown collection option "${key}". Known: ${[...known].join(', ')}.`, { option: key });
   const embedding = c.embedding === undefined ? undefined : checkEmbeddingConfig(c.embedding);
   if (c.chunking !== undefined && embedding === undefined) throw invalid('chunking cuts documents before they are embedded: it needs an embedding function ({ embedding: \'builtin\', chunking }).', { field: 'chunking' });
   const dimension = c.dimension === undefined && embedding !== undefined ? undefined : positiveInteger(c.dimension, 'dimension', LIMITS.dimensionMax);
+  if (c.multivector !== undefined && typeof c.multivector !== 'boolean') throw invalid(`multivector is true or false; got ${describe(c.multivector)}.`, { field: 'multivector' });
+  if (c.multivector === true) return resolveMultivectorConfig(c, dimension);
+  if (c.muvera !== undefined || c.pooling !== undefined) throw invalid(`${c.muvera !== undefined ? 'muvera' : 'pooling'} configures multi-vector collections: add multivector: true.`, { field: c.muvera !== undefined ? 'muvera' : 'pooling' });
   const metric = c.metric ?? DEFAULT_METRIC;
   if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
   const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
@@ -151,6 +165,26 @@ export function resolveCollectionConfig(config: unknown): ResolvedCollectionConf
   if (c.text !== undefined) resolved.text = resolveTextOptions(c.text);
   if (embedding !== undefined) resolved.embedding = embedding;
   if (c.chunking !== undefined) resolved.chunking = resolveChunking(c.chunking);
+  return resolved;
+}
+
+/**
+ * A multi-vector collection: `dimension` is the token vectors'; the collection's rows are MUVERA encodings
+ * (their dimension follows from the settings), searched by inner product, which is what MaxSim sums.
+ */
+function resolveMultivectorConfig(c: CollectionConfig, dimension: number | undefined): ResolvedCollectionConfig {
+  if (c.embedding !== undefined || c.chunking !== undefined) {
+    throw new QuiverError('UNSUPPORTED', 'Multi-vector collections take token vectors from the caller: embedding and chunking are not available for them.', { field: c.embedding !== undefined ? 'embedding' : 'chunking' });
+  }
+  const metric = c.metric ?? 'dot';
+  if (metric !== 'dot') throw invalid(`Multi-vector collections score by MaxSim, a sum of inner products: metric is 'dot' (got ${describe(metric)}). Normalise the token vectors first for cosine.`, { field: 'metric' });
+  const multivector = resolveMultivector(dimension!, c.muvera, c.pooling);
+  const rows = encodingDimension(multivector.muvera);
+  const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
+  checkIndexForDimension(index, rows);
+  const resolved: ResolvedCollectionConfig = { dimension: rows, metric, index, multivector };
+  if (c.payloadIndexes !== undefined) resolved.payloadIndexes = resolvePayloadIndexes(c.payloadIndexes);
+  if (c.text !== undefined) resolved.text = resolveTextOptions(c.text);
   return resolved;
 }
 

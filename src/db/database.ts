@@ -18,6 +18,9 @@ import { encodePayloadIndex } from '../core/filter/codec.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
 import { decodeOp, encodeOp, type LogOp } from '../core/format/ops.js';
 import { decodeSegment, encodeSegment, segmentFileRows } from '../core/format/segment.js';
+import { encodeTokenFile } from '../core/format/tokens.js';
+import type { TokenFileTable } from '../core/multivector/token-column.js';
+import { TOKEN_CACHE_BYTES_DEFAULT, TokenReader, segmentTokens, tokenFileName } from './multivector.js';
 import { type Codebook, encodeCodebook } from '../core/collection/codebook.js';
 import type { BuildWorkers } from '../core/index/index.js';
 import type { KernelBackend } from '../core/kernels/kernel.js';
@@ -44,6 +47,8 @@ export interface CollectionInfo {
   /** Collections with an embedding function: its config (no secrets), model name and dimension. */
   embedding?: EmbeddingInfo;
   chunking?: { by: 'tokens' | 'sentences'; size: number; overlap: number };
+  /** Multi-vector collections (dimension is then the token vectors'). */
+  multivector?: true;
 }
 
 /** Background indexing inserts this many rows between clock checks, and yields after INDEX_SLICE_MS. */
@@ -96,6 +101,8 @@ export class Quiver {
   private parallelBuild: Promise<void> | null = null;
   /** Float32 rows of segments whose files keep them (quantized collections), read back on demand. */
   readonly rows: SegmentRows;
+  /** Token vectors of multi-vector collections' segments, read from token files for re-ranking (cached). */
+  readonly tokens: TokenReader;
   /** Training, re-training and encoding of compressed collections, in the background. */
   private readonly compression: CompressionWork;
   /** The exact re-run of sampled queries in progress, or the timer that will start one. */
@@ -109,6 +116,7 @@ export class Quiver {
     this.kernels = kernels;
     this.store = store;
     this.rows = new SegmentRows(store);
+    this.tokens = new TokenReader(store?.adapter ?? null, TOKEN_CACHE_BYTES_DEFAULT);
     this.compression = new CompressionWork({
       engines: () => this.engines.values(),
       isLive: (engine) => this.state === 'open' && this.backgroundError === null && this.engines.get(engine.name) === engine,
@@ -203,7 +211,15 @@ export class Quiver {
     this.ensureOpen();
     return [...this.engines.values()]
       .sort((a, b) => a.name.localeCompare(b.name))
-      .map((e) => ({ name: e.name, dimension: e.definition.dimension, metric: e.definition.metric, index: e.recipe, count: e.count, ...embeddingInfo(e.definition) }));
+      .map((e) => ({
+        name: e.name,
+        dimension: e.definition.multivector?.dimension ?? e.definition.dimension,
+        metric: e.definition.metric,
+        index: e.recipe,
+        count: e.count,
+        ...embeddingInfo(e.definition),
+        ...(e.definition.multivector ? { multivector: true } : {}),
+      }));
   }
 
   async dropCollection(name: string): Promise<void> {
@@ -576,7 +592,9 @@ export class Quiver {
           if (contents.id !== s.id || contents.dimension !== entry.definition.dimension || contents.keys.length !== s.count) {
             throw new QuiverError('CORRUPTED', `Segment file ${file} does not match the manifest (id ${contents.id}, dimension ${contents.dimension}, ${contents.keys.length} records; expected id ${s.id}, dimension ${entry.definition.dimension}, ${s.count} records).`, { file });
           }
-          engine.restoreSegment(contents, s.deleted, file);
+          // a multi-vector segment's token file: its table only, the rows stay on disk until re-ranked
+          const tokens = entry.definition.multivector ? await this.tokens.table(s.id) : undefined;
+          engine.restoreSegment(contents, s.deleted, file, tokens);
         }
         engine.finishRestore();
         this.engines.set(entry.definition.name, engine);
@@ -757,6 +775,7 @@ export class Quiver {
     const collections: ManifestData['collections'] = [];
     const newSegments: CheckpointPlan['newSegments'] = [];
     const written: Segment[] = [];
+    const tokenLayouts = new Map<Segment, TokenFileTable>();
     const liveSegmentIds = new Set<number>();
     for (const engine of this.engines.values()) {
       const segments = engine.sealed.filter((s) => s.count > 0);
@@ -765,12 +784,27 @@ export class Quiver {
         liveSegmentIds.add(s.id);
         if (allSegments || !s.persisted || graphCompletedSinceWritten(s)) {
           written.push(s);
+          const column = s.tokens;
+          // a segment's token file is written once (its rows never change); a backup copies every one
+          const companion =
+            column !== null && (allSegments || column.ownFile !== s.id)
+              ? {
+                  file: tokenFileName(s.id),
+                  encode: async () => {
+                    const sets = await segmentTokens(this.tokens, s, Array.from({ length: s.count }, (_, slot) => slot));
+                    const encoded = encodeTokenFile(s.id, column.dimension, sets.map((set, slot) => ({ rows: set.tokens, count: set.count, received: column.received(slot) })));
+                    if (!allSegments) tokenLayouts.set(s, encoded.table);
+                    return encoded.bytes;
+                  },
+                }
+              : undefined;
           newSegments.push({
             id: s.id,
             encode: () => {
               if (!allSegments) s.graphEncodedSize = s.graph?.size ?? 0;
               return this.encodeSegmentOf(s);
             },
+            ...(companion ? { companion } : {}),
           });
         }
       }
@@ -788,6 +822,9 @@ export class Quiver {
           s.graphPersistedSize = s.graphEncodedSize;
           // its file now keeps its float32 rows (with row checksums): they may leave memory
           s.file = segmentFileRows(s.count, s.dimension);
+          // its token file now holds its token vectors: they leave memory, read back for re-ranking only
+          const layout = tokenLayouts.get(s);
+          if (layout) s.tokens!.adoptFile(s.id, layout.offsets, layout.checksums, true);
         }
       },
     };

@@ -6,6 +6,8 @@
  *                     fsync the directory), so a crash leaves either the old or the new one.
  *   wal-NNNNNNNN.log  write-ahead log files; every write is one record, so a batch is all or nothing.
  *   seg-NNNNNNNN.qseg immutable sealed segments, written before the manifest that names them.
+ *   tok-NNNNNNNN.qtok a multi-vector segment's token vectors (core/format/tokens.ts): written before its
+ *                     segment file, once per segment id, and removed with it.
  *   LOCK              held while a process has the database open.
  *
  * Recovery: read the manifest, load its segments, replay WAL files from its walStart in order. A torn
@@ -24,6 +26,8 @@ export type Durability = 'sync' | 'batched' | 'none';
 export const MANIFEST_FILE = 'MANIFEST';
 const MANIFEST_TEMP = 'MANIFEST.tmp';
 const SEGMENT_PATTERN = /^seg-(\d{8})\.qseg$/;
+/** A segment's companion files (multi-vector collections' token vectors, tok-NNNNNNNN.qtok) share its id. */
+const COMPANION_PATTERN = /^tok-(\d{8})\.qtok$/;
 
 export const segmentFileName = (id: number): string => `seg-${String(id).padStart(8, '0')}.qseg`;
 
@@ -35,7 +39,7 @@ export interface StoreOptions {
 /** What a checkpoint writes: prepared synchronously at the moment the WAL is switched. */
 export interface CheckpointPlan {
   /** Sealed segments not yet on disk, with their file bytes (encoded after the switch). */
-  newSegments: { id: number; encode(): Uint8Array | Promise<Uint8Array> }[];
+  newSegments: { id: number; encode(): Uint8Array | Promise<Uint8Array>; companion?: { file: string; encode(): Uint8Array | Promise<Uint8Array> } }[];
   /** Encodes the manifest, given the WAL file replay must start from. */
   encodeManifest(walStart: number): Uint8Array;
   /** Segment ids the manifest names: every other segment file is garbage once it is durable. */
@@ -51,6 +55,12 @@ export interface CheckpointPlan {
 export async function writeSegmentFiles(adapter: StorageAdapter, segments: CheckpointPlan['newSegments']): Promise<void> {
   if (segments.length === 0) return;
   for (const segment of segments) {
+    if (segment.companion) {
+      const { file: companion } = segment.companion;
+      await adapter.writeFile(`${companion}.tmp`, await segment.companion.encode());
+      await adapter.syncFile(`${companion}.tmp`);
+      await adapter.rename(`${companion}.tmp`, companion);
+    }
     const file = segmentFileName(segment.id);
     await adapter.writeFile(`${file}.tmp`, await segment.encode());
     await adapter.syncFile(`${file}.tmp`);
@@ -92,7 +102,7 @@ export class DurableStore {
       const manifest = await adapter.readFile(MANIFEST_FILE);
       if (manifest === null) {
         const files = await adapter.list();
-        const ours = files.filter((f) => parseWalFileName(f) !== null || SEGMENT_PATTERN.test(f));
+        const ours = files.filter((f) => parseWalFileName(f) !== null || SEGMENT_PATTERN.test(f) || COMPANION_PATTERN.test(f));
         if (ours.length > 0) {
           throw new QuiverError('CORRUPTED', `${adapter.location}: the MANIFEST file is missing but data files exist (${ours.slice(0, 3).join(', ')}). Restore the directory from a backup.`, {
             file: MANIFEST_FILE,
@@ -228,7 +238,7 @@ export class DurableStore {
     let removed = false;
     for (const file of await this.adapter.list()) {
       const wal = parseWalFileName(file);
-      const segment = SEGMENT_PATTERN.exec(file);
+      const segment = SEGMENT_PATTERN.exec(file) ?? COMPANION_PATTERN.exec(file);
       if ((wal !== null && wal < this.walNumber) || (segment && !liveSegmentIds.has(Number(segment[1])))) {
         await this.adapter.remove(file);
         removed = true;

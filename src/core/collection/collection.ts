@@ -30,6 +30,8 @@ import { RecallSampler } from './recall.js';
 import { type IndexConfig, isTwoLevel, printRecipe } from './recipe.js';
 import type { Metadata, Metric, StoredRecord } from './records.js';
 import { Segment, type SegmentContents } from './segment.js';
+import type { MultivectorSetting } from '../multivector/config.js';
+import type { TokenFileTable } from '../multivector/token-column.js';
 /**
  * When a quantized collection trains by itself, and on how much (docs/quantization.md, "Training"):
  * rows before training are float32 (searched exactly or over a float32 graph) and are encoded when it runs.
@@ -67,6 +69,11 @@ export interface CollectionDefinition {
   embedding?: EmbeddingSetting;
   /** How documents are cut into chunks before they are embedded (db/ does it). */
   chunking?: ChunkingSetting;
+  /**
+   * Multi-vector collections: records hold sets of token vectors of multivector.dimension; the rows
+   * (`dimension`) are their MUVERA encodings, which the index searches for MaxSim re-ranking.
+   */
+  multivector?: MultivectorSetting;
 }
 
 /**
@@ -229,7 +236,7 @@ export class CollectionEngine {
       if (this.growingSegment.roomRows === 0) this.freeze();
       const previous = this.locations.get(record.key);
       if (previous !== undefined) this.markDeleted(previous);
-      const slot = this.growingSegment.append(record.key, record.vector, record.metadata, record.document);
+      const slot = this.growingSegment.append(record.key, record.vector, record.metadata, record.document, record.tokens);
       this.locations.set(record.key, this.growingSegment.id * SLOT_SPAN + slot);
       this.driftMonitor?.observe(record.vector);
     }
@@ -267,6 +274,8 @@ export class CollectionEngine {
 
     const metadata = segment.metadata[slot];
     const document = segment.documents[slot];
+    const tokens = segment.tokens?.rows(slot);
+    if (tokens) record.tokens = { rows: tokens, count: segment.tokens!.count(slot), received: segment.tokens!.received(slot) };
     if (metadata !== undefined) record.metadata = structuredClone(metadata);
     if (document !== undefined) record.document = document;
     return record;
@@ -431,8 +440,12 @@ export class CollectionEngine {
    * it. A segment whose file names another index (a reindex was converting it) keeps that index until the
    * conversion, which resumes in the background, replaces it.
    */
-  restoreSegment(contents: SegmentContents, deletedSlots: Uint32Array, file: string): void {
+  restoreSegment(contents: SegmentContents, deletedSlots: Uint32Array, file: string, tokens?: TokenFileTable): void {
     const { id, keys } = contents;
+    const tokenDimension = this.definition.multivector?.dimension;
+    if (tokenDimension !== undefined && (tokens === undefined || tokens.counts.length !== keys.length || tokens.dimension !== tokenDimension || tokens.id !== id)) {
+      throw new QuiverError('CORRUPTED', `${file}: its token file does not match it (${tokens ? `${tokens.counts.length} records of dimension ${tokens.dimension}, id ${tokens.id}` : 'missing'}; expected ${keys.length} of dimension ${tokenDimension}).`, { file });
+    }
     const index = contents.index ?? this.definition.index;
     const codebook = contents.codebook ? this.codebookOf(contents.codebook, file) : null;
     if ((codebook === null) !== (contents.codes === undefined) || (codebook !== null && !codebookFits(codebook, index, this.definition.dimension))) {
@@ -448,8 +461,9 @@ export class CollectionEngine {
     }
     // float32 rows stay in memory unless the file keeps them for us and they are not the re-rank data
     const keepVectors = !(this.context.vectorsOnDisk && contents.rows && codebook && index.rerank !== 'float32');
-    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, index, { arena: this.arenaOptions(index), vectors: keepVectors });
+    const segment = new Segment(this.context.backend, id, this.definition.dimension, keys.length, 0, index, { arena: this.arenaOptions(index), vectors: keepVectors, tokenDimension });
     segment.load(keys, contents.vectors, contents.metadata, contents.documents, codebook ? { codebook, ...contents.codes! } : undefined);
+    if (tokens !== undefined) segment.tokens!.load(id, tokens.counts, tokens.received, tokens.offsets, tokens.checksums);
     segment.file = contents.rows ?? null;
     // indexes come from the file when it has them (version 2), else they are rebuilt from the records
     if (contents.payloadIndex) segment.payload = decodePayloadIndex(contents.payloadIndex, keys.length, file);
@@ -632,8 +646,8 @@ export class CollectionEngine {
   }
 
   /** Bytes held in memory, by part, over all segments (stats() divides by the live count). */
-  memory(): { vectors: number; codes: number; rerank: number; metadata: number; graph: number; payloadIndexes: number; textIndex: number; segments: number } {
-    const out = { vectors: 0, codes: 0, rerank: 0, metadata: 0, graph: 0, payloadIndexes: 0, textIndex: 0, segments: this.segments.length };
+  memory(): { vectors: number; codes: number; rerank: number; metadata: number; graph: number; payloadIndexes: number; textIndex: number; tokens: number; segments: number } {
+    const out = { vectors: 0, codes: 0, rerank: 0, metadata: 0, graph: 0, payloadIndexes: 0, textIndex: 0, tokens: 0, segments: this.segments.length };
     for (const s of this.segments) {
       const floats = s.vectors?.rowBytes ?? 0;
       // float32 rows a trained segment re-ranks on are its re-rank data; otherwise they are just resident
@@ -645,6 +659,7 @@ export class CollectionEngine {
       out.graph += s.graph?.memoryBytes ?? 0;
       out.payloadIndexes += s.payload.bytes;
       out.textIndex += s.text?.bytes ?? 0;
+      out.tokens += (s.tokens?.residentRows ?? 0) * (s.tokens?.dimension ?? 0) * 4;
     }
     return out;
   }
@@ -858,6 +873,7 @@ export class CollectionEngine {
     const segment = new Segment(this.context.backend, id, this.definition.dimension, initialCapacity, maximumRowBytes, index, {
       arena: this.arenaOptions(),
       codebook: this.currentCodebook,
+      tokenDimension: this.definition.multivector?.dimension,
     });
     for (const field of this.indexedFields) segment.payload.ensure(field, segment.metadata);
     segment.text = new TextIndex(this.analyzer);

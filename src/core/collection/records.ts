@@ -4,6 +4,7 @@
  */
 import { QuiverError } from '../errors.js';
 import { LIMITS } from '../lib/limits.js';
+import type { StoredTokens } from '../multivector/token-column.js';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Metadata = { [key: string]: Json };
@@ -24,10 +25,14 @@ export interface UpdateInput {
   metadata?: Metadata;
 }
 
-/** A record as stored: the vector is float32 (unit length for cosine). */
+/**
+ * A record as stored: the vector is float32 (unit length for cosine). In a multi-vector collection the
+ * vector is the MUVERA encoding of `tokens`, the record's (pooled) token vectors.
+ */
 export interface StoredRecord {
   key: string;
   vector: Float32Array;
+  tokens?: StoredTokens;
   document?: string;
   metadata?: Metadata;
 }

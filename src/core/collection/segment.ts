@@ -15,6 +15,9 @@ import type { Codebook } from './codebook.js';
 import type { IndexConfig } from './recipe.js';
 import type { Metadata } from './records.js';
 import { SegmentArena } from './segment-arena.js';
+import { type StoredTokens, TokenColumn } from '../multivector/token-column.js';
+
+export type { TokenFileTable } from '../multivector/token-column.js';
 
 const utf8 = new TextEncoder();
 
@@ -63,6 +66,8 @@ export class Segment {
   private deletedCount = 0;
   /** Payload indexes of the collection's indexed fields over this segment's rows (kept in step by append). */
   payload = new SegmentPayloadIndex();
+  /** Multi-vector collections: every record's token vectors (resident, or where they are in a token file). */
+  readonly tokens: TokenColumn | null;
   /** BM25 index of the documents (set by the collection; kept in step by append and markDeleted). */
   text: TextIndex | null = null;
   /** Compiled filters by filter key: valid while `rows` equals the segment's count (rows never change). */
@@ -98,7 +103,7 @@ export class Segment {
     initialCapacity: number,
     maximumRowBytes: number,
     index: IndexConfig,
-    options: { arena?: ArenaOptions; codebook?: Codebook | null; vectors?: boolean } = {},
+    options: { arena?: ArenaOptions; codebook?: Codebook | null; vectors?: boolean; tokenDimension?: number } = {},
   ) {
     this.id = id;
     this.dimension = dimension;
@@ -112,6 +117,7 @@ export class Segment {
     this.arena = new SegmentArena(dimension, this.floats, this.quantized?.codes ?? null);
     this.deletedMarks = new Uint8Array(Math.max(16, initialCapacity));
     this.deletedBits = new Bitset(0);
+    this.tokens = options.tokenDimension === undefined ? null : new TokenColumn(options.tokenDimension);
   }
 
   /** Code arenas for `codebook` with room for the rows a float32 arena of `maximumRowBytes` holds. */
@@ -228,8 +234,10 @@ export class Segment {
     return this.floats.roomRows;
   }
 
-  append(key: string, vector: ArrayLike<number>, metadata: Metadata | undefined, document: string | undefined): number {
+  append(key: string, vector: ArrayLike<number>, metadata: Metadata | undefined, document: string | undefined, tokens?: StoredTokens): number {
     assert(this.floats !== null, 'only segments with their float32 rows in memory take new rows');
+    assert((this.tokens === null) === (tokens === undefined), `segment ${this.id}: a record's token vectors and its collection disagree`);
+    if (tokens !== undefined) this.tokens!.append(tokens);
     const slot = this.floats.append(vector);
     this.quantized?.codes.append(vector);
     this.quantized?.rerank?.append(vector);
@@ -243,6 +251,7 @@ export class Segment {
   appendFrom(source: Segment, slot: number, vector: ArrayLike<number>): number {
     assert(this.floats !== null, 'only segments with their float32 rows in memory take new rows');
     const at = this.floats.append(vector);
+    if (this.tokens !== null) this.tokens.appendFrom(source.tokens!, slot);
     const codes = this.quantized;
     if (codes !== null) {
       if (source.codebookUsed === this.codebookUsed && source.quantized !== null) {

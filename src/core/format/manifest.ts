@@ -22,6 +22,7 @@
  *                     u64 segment id, u32 record count, u32 deleted count D, D x u32 deleted slots (ascending)
  */
 import type { CollectionDefinition } from '../collection/collection.js';
+import { type MuveraConfig, encodingDimension } from '../collection/multivector.js';
 import { QuiverError } from '../errors.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { crc32c } from './crc32c.js';
@@ -94,9 +95,9 @@ export function decodeManifest(bytes: Uint8Array, file: string): ManifestData {
 }
 
 export function encodeDefinition(definition: CollectionDefinition): string {
-  const { name, id, dimension, metric, index, payloadIndexes, autoIndexes, text, embedding, chunking } = definition;
+  const { name, id, dimension, metric, index, payloadIndexes, autoIndexes, text, embedding, chunking, multivector } = definition;
   // the optional parts only when present, so definitions without them encode as before
-  return JSON.stringify({ name, id, dimension, metric, index, payloadIndexes, autoIndexes: autoIndexes?.length ? autoIndexes : undefined, text, embedding, chunking });
+  return JSON.stringify({ name, id, dimension, metric, index, payloadIndexes, autoIndexes: autoIndexes?.length ? autoIndexes : undefined, text, embedding, chunking, multivector });
 }
 
 export function decodeDefinition(text: string, file: string): CollectionDefinition {
@@ -120,9 +121,24 @@ export function decodeDefinition(text: string, file: string): CollectionDefiniti
     (value.autoIndexes === undefined || (Array.isArray(value.autoIndexes) && value.autoIndexes.every((f) => typeof f === 'string' && f.length > 0))) &&
     (value.text === undefined || validTextOptions(value.text)) &&
     (value.embedding === undefined || validEmbedding(value.embedding)) &&
-    (value.chunking === undefined || validChunking(value.chunking));
+    (value.chunking === undefined || validChunking(value.chunking)) &&
+    (value.multivector === undefined || validMultivector(value.multivector, value.dimension as number));
   if (!valid) throw new QuiverError('CORRUPTED', `${file}: a collection definition is not valid (${text.slice(0, 80)}).`, { file });
   return value as unknown as CollectionDefinition;
+}
+
+function validMultivector(value: unknown, rowDimension: number): boolean {
+  if (!isRecord(value) || !isRecord(value.muvera)) return false;
+  const whole = (v: unknown, min: number) => Number.isSafeInteger(v) && (v as number) >= min;
+  const m = value.muvera;
+  if (!whole(value.dimension, 1) || !whole(value.pooling, 1) || !whole(m.simhashBits, 0) || !whole(m.projectionDimension, 1) || !whole(m.repetitions, 1) || !whole(m.finalDimension, 0) || !whole(m.seed, 0)) return false;
+  if (typeof m.fillEmptyBuckets !== 'boolean' || (m.simhashBits as number) > 30) return false;
+  try {
+    // the rows are the encodings: their dimension follows from the settings
+    return encodingDimension(m as unknown as MuveraConfig) === rowDimension;
+  } catch {
+    return false;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

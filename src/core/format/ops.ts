@@ -7,8 +7,10 @@
  *   create: u32 length + UTF-8 JSON definition { name, id, dimension, metric, index }
  *   drop:   utf8 name, u64 collection id
  *   upsert: utf8 name, u64 collection id, u32 dimension, u32 N, then N records:
- *             utf8 key, u8 flags (bit 0 metadata, bit 1 document), dimension x f32 vector,
- *             [utf8 metadata JSON], [utf8 document]
+ *             utf8 key, u8 flags (bit 0 metadata, bit 1 document, bit 2 tokens), dimension x f32
+ *             vector, [utf8 metadata JSON], [utf8 document],
+ *             [tokens (multi-vector collections): u32 token dimension d, u32 rows received before
+ *              pooling, u32 rows stored n, n x d f32]
  *   delete: utf8 name, u64 collection id, u32 N, N x utf8 key
  * ("utf8" = u32 byte length + UTF-8 bytes; all integers little-endian.)
  */
@@ -28,7 +30,8 @@ export type LogOp =
 const TYPES = { create: 1, drop: 2, upsert: 3, delete: 4 } as const;
 
 export function encodeOp(op: LogOp): Uint8Array {
-  const out = new ByteWriter(op.type === 'upsert' ? op.records.length * (op.dimension * 4 + 48) + 64 : 128);
+  const tokenBytes = op.type === 'upsert' ? op.records.reduce((n, r) => n + (r.tokens ? r.tokens.rows.length * 4 + 12 : 0), 0) : 0;
+  const out = new ByteWriter(op.type === 'upsert' ? op.records.length * (op.dimension * 4 + 48) + tokenBytes + 64 : 128);
   out.u8(TYPES[op.type]).u64(op.lsn);
   switch (op.type) {
     case 'create':
@@ -40,10 +43,15 @@ export function encodeOp(op: LogOp): Uint8Array {
     case 'upsert':
       out.utf8(op.name).u64(op.id).u32(op.dimension).u32(op.records.length);
       for (const r of op.records) {
-        out.utf8(r.key).u8((r.metadata !== undefined ? 1 : 0) | (r.document !== undefined ? 2 : 0));
+        out.utf8(r.key).u8((r.metadata !== undefined ? 1 : 0) | (r.document !== undefined ? 2 : 0) | (r.tokens !== undefined ? 4 : 0));
         out.bytes(new Uint8Array(r.vector.buffer, r.vector.byteOffset, op.dimension * 4));
         if (r.metadata !== undefined) out.utf8(JSON.stringify(r.metadata));
         if (r.document !== undefined) out.utf8(r.document);
+        if (r.tokens !== undefined) {
+          const { rows, count, received } = r.tokens;
+          out.u32(rows.length / count).u32(received).u32(count);
+          out.bytes(new Uint8Array(rows.buffer, rows.byteOffset, rows.length * 4));
+        }
       }
       break;
     case 'delete':
@@ -73,11 +81,18 @@ export function decodeOp(bytes: Uint8Array, file: string): LogOp {
     for (let i = 0; i < count; i++) {
       const key = reader.utf8();
       const flags = reader.u8();
-      if (flags > 3) throw corrupted(file, reader.offset, `upsert record ${i} has unknown flags ${flags}`);
+      if (flags > 7) throw corrupted(file, reader.offset, `upsert record ${i} has unknown flags ${flags}`);
       const vector = new Float32Array(reader.bytes(dimension * 4).slice().buffer);
       const record: StoredRecord = { key, vector };
       if (flags & 1) record.metadata = parseJsonObject(reader.utf8(), file, i);
       if (flags & 2) record.document = reader.utf8();
+      if (flags & 4) {
+        const tokenDimension = reader.u32();
+        const received = reader.u32();
+        const rows = reader.u32();
+        if (tokenDimension === 0 || rows === 0 || received < rows) throw corrupted(file, reader.offset, `upsert record ${i} holds ${rows} token rows of ${received} received, dimension ${tokenDimension}`);
+        record.tokens = { rows: new Float32Array(reader.bytes(rows * tokenDimension * 4).slice().buffer), count: rows, received };
+      }
       records.push(record);
     }
     op = { type: 'upsert', lsn, name, id, dimension, records };

@@ -8,6 +8,8 @@ import { MemoryStorage, Quiver, QuiverError } from '../src/index.js';
 import { maxSim } from '../src/core/kernels/maxsim.js';
 import type { AppendFile, StorageAdapter, StorageLock } from '../src/storage/adapter.js';
 import { topicMixtureSet, type TokenSetData } from './support/multivector-data.js';
+import { QuiverClient } from '../src/client/index.js';
+import { KEYS, ADMIN, f32, startTestServer } from './support/server.js';
 
 const unpack = (set: TokenSetData, d: number): Float32Array[] => Array.from({ length: set.count }, (_, t) => set.tokens.slice(t * d, (t + 1) * d));
 
@@ -261,5 +263,36 @@ describe('multi-vector collections', () => {
     assert.equal(again.plan.multivector!.cacheHits, 20);
     assert.deepEqual(again.hits, hits);
     await db.close();
+  });
+
+  it('over HTTP: the routes and the client carry vectors and multivector (JSON and base64 float32), checked against the OpenAPI schemas', async () => {
+    const t = await startTestServer({ apiKeys: KEYS });
+    try {
+      const d = 8;
+      const set = topicMixtureSet({ documents: 30, queries: 2, dimension: d, docTokens: [3, 6], queryTokens: [2, 4], seed: 3 });
+      const created = await t.call('POST', '/v1/collections', { body: { name: 'mv', dimension: d, multivector: true, pooling: 1, muvera: { repetitions: 4 } } });
+      assert.equal(created.status, 201, created.text);
+      const records = set.documents.map((doc, i) => ({ key: `d${i}`, vectors: unpack(doc, d).map((v, j) => (j % 2 === 0 ? f32(v) : Array.from(v))) }));
+      assert.equal((await t.call('POST', '/v1/collections/{name}/upsert', { params: { name: 'mv' }, body: { records } })).status, 200);
+      const query = unpack(set.queries[0], d);
+      const explained = await t.call('POST', '/v1/collections/{name}/explain', { params: { name: 'mv' }, body: { multivector: query.map((v) => f32(v)), k: 3, include: ['vector'], search: { candidates: 10 } } });
+      assert.equal(explained.status, 200, explained.text);
+      assert.equal(explained.body.plan.multivector.candidates, 10);
+      assert.equal(explained.body.hits[0].vectors.length, set.documents[Number(explained.body.hits[0].key.slice(1))].count);
+      const wrong = await t.call('POST', '/v1/collections/{name}/query', { params: { name: 'mv' }, body: { vector: Array.from(query[0]) } });
+      assert.equal(wrong.status, 400);
+      assert.equal(wrong.body.error.code, 'MULTIVECTOR_MISMATCH');
+      const client = new QuiverClient({ url: t.url, apiKey: ADMIN }).collection('mv');
+      const embedded = await t.db.collection('mv').query({ multivector: query, k: 5 });
+      assert.deepEqual(await client.query({ multivector: query, k: 5 }), embedded);
+      await client.upsert([{ key: 'extra', vectors: query }]);
+      const [extra] = await client.get(['extra']);
+      assert.deepEqual(extra!.vectors, query);
+      assert.equal(((await client.stats()) as { multivector?: { vectorsStored: number } }).multivector!.vectorsStored, set.documents.reduce((n, doc) => n + doc.count, 0) + query.length);
+      const listed = await t.call('GET', '/v1/collections');
+      assert.equal(listed.body.collections.find((c: { name: string }) => c.name === 'mv').multivector, true);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -233,12 +233,21 @@ export class RemoteCollection {
 
   /** Inserts or replaces whole records; the batch is atomic. */
   async upsert(records: RecordInput[]): Promise<WriteResult> {
-    return this.client.request('POST', `${this.path}/upsert`, { body: { records: mapArray(records, (r) => (isPlainObject(r) && r.vector !== undefined ? { ...r, vector: this.client.vectorOut(r.vector) } : r)) } });
+    return this.client.request('POST', `${this.path}/upsert`, { body: { records: mapArray(records, (r) => this.recordOut(r)) } });
   }
 
   /** Changes parts of existing records (metadata shallow-merged). */
   async update(updates: UpdateInput[]): Promise<WriteResult> {
-    return this.client.request('POST', `${this.path}/update`, { body: { records: mapArray(updates, (u) => (isPlainObject(u) && u.vector !== undefined ? { ...u, vector: this.client.vectorOut(u.vector) } : u)) } });
+    return this.client.request('POST', `${this.path}/update`, { body: { records: mapArray(updates, (u) => this.recordOut(u)) } });
+  }
+
+  /** A record or update with its vector (or multi-vector collections' vectors) encoded for the wire. */
+  private recordOut(record: unknown): unknown {
+    if (!isPlainObject(record)) return record;
+    const out: Record<string, unknown> = { ...record };
+    if (record.vector !== undefined) out.vector = this.client.vectorOut(record.vector);
+    if (record.vectors !== undefined) out.vectors = mapArray(record.vectors, (v) => this.client.vectorOut(v as VectorInput));
+    return out;
   }
 
   /** Records aligned with `keys`: the record, or null where the key does not exist. */
@@ -326,7 +335,9 @@ export class RemoteCollection {
     const { signal, ...rest } = request;
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new QuiverError('INVALID_ARGUMENT', 'signal is an AbortSignal.', { field: 'signal' });
     if (signal?.aborted) throw new QuiverError('ABORTED', `The query was aborted: ${String(signal.reason ?? 'abort signal')}.`, { reason: String(signal.reason ?? '') });
-    return { body: rest.vector === undefined ? rest : { ...rest, vector: this.client.vectorOut(rest.vector) }, signal };
+    const body: Record<string, unknown> = rest.vector === undefined ? { ...rest } : { ...rest, vector: this.client.vectorOut(rest.vector) };
+    if (rest.multivector !== undefined) body.multivector = mapArray(rest.multivector, (v) => this.client.vectorOut(v as VectorInput));
+    return { body, signal };
   }
 }
 
@@ -335,11 +346,17 @@ function vectorIn(vector: WireVector): Float32Array {
 }
 
 function recordIn(record: WireStoredRecord): StoredRecord {
-  return { ...record, vector: vectorIn(record.vector) } as StoredRecord;
+  const out: Record<string, unknown> = { ...record };
+  if (record.vector !== undefined) out.vector = vectorIn(record.vector);
+  if (record.vectors !== undefined) out.vectors = record.vectors.map(vectorIn);
+  return out as unknown as StoredRecord;
 }
 
 function hitIn(hit: WireHit): Hit {
-  return (hit.vector === undefined ? hit : { ...hit, vector: vectorIn(hit.vector) }) as Hit;
+  const out: Record<string, unknown> = { ...hit };
+  if (hit.vector !== undefined) out.vector = vectorIn(hit.vector);
+  if (hit.vectors !== undefined) out.vectors = hit.vectors.map(vectorIn);
+  return out as unknown as Hit;
 }
 
 /** Maps arrays; anything else goes to the server as is, to be rejected there with the embedded API's error. */

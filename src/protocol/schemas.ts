@@ -54,6 +54,7 @@ export const RecordInputSchema = Type.Object(
     key: Key,
     // optional: a collection with an embedding function embeds the document of a record without one
     vector: Type.Optional(ref(VectorSchema)),
+    vectors: Type.Optional(Type.Array(ref(VectorSchema), { description: 'Multi-vector collections: the record\'s set of token vectors (instead of vector).' })),
     document: Type.Optional(Document),
     metadata: Type.Optional(ref(MetadataSchema)),
   },
@@ -64,6 +65,7 @@ export const UpdateInputSchema = Type.Object(
   {
     key: Key,
     vector: Type.Optional(ref(VectorSchema)),
+    vectors: Type.Optional(Type.Array(ref(VectorSchema), { description: 'Multi-vector collections: a new set of token vectors.' })),
     document: Type.Optional(Type.Union([Document, Type.Null()], { description: 'A new document, or null to remove it.' })),
     metadata: Type.Optional(ref(MetadataSchema)),
   },
@@ -71,8 +73,14 @@ export const UpdateInputSchema = Type.Object(
 );
 
 export const StoredRecordSchema = Type.Object(
-  { key: Type.String(), vector: ref(VectorSchema), document: Type.Optional(Type.String()), metadata: Type.Optional(ref(MetadataSchema)) },
-  { $id: 'StoredRecord', additionalProperties: false, description: 'A record as stored (unit length for cosine collections).' },
+  {
+    key: Type.String(),
+    vector: Type.Optional(ref(VectorSchema)),
+    vectors: Type.Optional(Type.Array(ref(VectorSchema), { description: 'Multi-vector collections: the stored (pooled) token vectors; such records have no vector.' })),
+    document: Type.Optional(Type.String()),
+    metadata: Type.Optional(ref(MetadataSchema)),
+  },
+  { $id: 'StoredRecord', additionalProperties: false, description: 'A record as stored (unit length for cosine collections); vector, or vectors in a multi-vector collection.' },
 );
 
 export const HitSchema = Type.Object(
@@ -83,6 +91,7 @@ export const HitSchema = Type.Object(
     metadata: Type.Optional(ref(MetadataSchema)),
     document: Type.Optional(Type.String()),
     vector: Type.Optional(ref(VectorSchema)),
+    vectors: Type.Optional(Type.Array(ref(VectorSchema), { description: "Multi-vector collections with include: ['vector']: the record's token vectors." })),
     chunks: Type.Optional(
       Type.Array(
         Type.Object(
@@ -164,6 +173,21 @@ export const CollectionConfigSchema = Type.Object(
     ),
     embedding: Type.Optional(Type.Unknown({ description: 'An EmbeddingConfig (api.md, "Embeddings"): documents without vectors and query text are embedded by the collection.' })),
     chunking: Type.Optional(ChunkingSchema),
+    multivector: Type.Optional(Type.Boolean({ description: 'Records carry vectors (sets of token vectors) and queries multivector: MaxSim over MUVERA encodings (docs/multivector.md).' })),
+    muvera: Type.Optional(
+      Type.Object(
+        {
+          simhashBits: Type.Optional(Type.Number()),
+          projectionDimension: Type.Optional(Type.Number()),
+          repetitions: Type.Optional(Type.Number()),
+          finalDimension: Type.Optional(Type.Number()),
+          fillEmptyBuckets: Type.Optional(Type.Boolean()),
+          seed: Type.Optional(Type.Number()),
+        },
+        { additionalProperties: false, description: 'Multi-vector collections: the MUVERA encoding (k_sim, d_proj, R_reps, d_final).' },
+      ),
+    ),
+    pooling: Type.Optional(Type.Number({ description: 'Multi-vector collections: token pooling factor at ingest (1 = off, 2, 3).' })),
   },
   { $id: 'CollectionConfig', additionalProperties: false },
 );
@@ -187,6 +211,7 @@ export const CollectionInfoSchema = Type.Object(
     count: Type.Number(),
     embedding: Type.Optional(EmbeddingInfoSchema),
     chunking: Type.Optional(ChunkingSchema),
+    multivector: Type.Optional(Type.Literal(true)),
   },
   { $id: 'CollectionInfo', additionalProperties: false },
 );
@@ -309,10 +334,19 @@ export const IncludeFieldSchema = Type.Union([Type.Literal('metadata'), Type.Lit
 export const QueryRequestSchema = Type.Object(
   {
     vector: Type.Optional(ref(VectorSchema)),
+    multivector: Type.Optional(Type.Array(ref(VectorSchema), { description: 'Multi-vector collections: the query\'s set of vectors, scored by MaxSim (docs/multivector.md).' })),
     k: Type.Optional(Type.Number({ description: `1 to ${LIMITS.kMax} (default 10).` })),
     filter: Type.Optional(Type.Unknown({ description: 'A metadata filter (docs/filters.md).' })),
     include: Type.Optional(Type.Array(IncludeFieldSchema)),
-    search: Type.Optional(Type.Object({ ef: Type.Optional(Type.Number({ description: 'Beam width of graph searches.' })) }, { additionalProperties: false })),
+    search: Type.Optional(
+      Type.Object(
+        {
+          ef: Type.Optional(Type.Number({ description: 'Beam width of graph searches.' })),
+          candidates: Type.Optional(Type.Number({ description: 'Multi-vector collections: candidates re-ranked by exact MaxSim (default 100, at least k).' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     minScore: Type.Optional(Type.Number()),
     consistency: Type.Optional(Type.Union([Type.Literal('eventual'), Type.Literal('read-your-writes')])),
     text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over the documents; with a vector, hybrid search (docs/text.md).' })),

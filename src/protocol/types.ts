@@ -23,6 +23,8 @@ export interface RecordInput {
   key: string;
   /** Optional when the collection has an embedding function and the record a document. */
   vector?: VectorInput;
+  /** Multi-vector collections: the record's set of token vectors (instead of vector). */
+  vectors?: VectorInput[];
   document?: string;
   metadata?: Metadata;
 }
@@ -30,13 +32,16 @@ export interface RecordInput {
 export interface UpdateInput {
   key: string;
   vector?: VectorInput;
+  vectors?: VectorInput[];
   document?: string | null;
   metadata?: Metadata;
 }
 
 export interface StoredRecord {
   key: string;
+  /** Absent in multi-vector collections, whose records have vectors. */
   vector: Float32Array;
+  vectors?: Float32Array[];
   document?: string;
   metadata?: Metadata;
 }
@@ -49,16 +54,20 @@ export interface Hit {
   metadata?: Metadata;
   document?: string;
   vector?: Float32Array;
+  /** Multi-vector collections with include: ['vector']: the record's token vectors. */
+  vectors?: Float32Array[];
   /** Chunked collections: the document's best chunks, best first. */
   chunks?: { key: string; index: number; score: number; distance?: number; start: number; end: number; text: string }[];
 }
 
 export interface QueryRequest {
   vector?: VectorInput;
+  /** Multi-vector collections: the query's set of vectors, scored by MaxSim. */
+  multivector?: VectorInput[];
   k?: number;
   filter?: unknown;
   include?: IncludeField[];
-  search?: { ef?: number };
+  search?: { ef?: number; candidates?: number };
   minScore?: number;
   /** Aborts the HTTP request (embedded: the query); the promise rejects with ABORTED. */
   signal?: AbortSignal;

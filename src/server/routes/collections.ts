@@ -38,7 +38,7 @@ import {
 import type { CollectionInfoBody } from '../../protocol/schemas.js';
 import { vectorFromWire } from '../../protocol/vectors.js';
 import type { App, ServerContext } from '../context.js';
-import { hitsToWire, mapToWire, queryFromWire, recordToWire } from '../wire.js';
+import { hitsToWire, mapToWire, queryFromWire, recordToWire, vectorsFromWire } from '../wire.js';
 
 const errors = { default: ref(ErrorBodySchema) };
 const tags = ['collections'];
@@ -91,7 +91,10 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     config: write,
     schema: { tags: ['records'], operationId: 'upsert', summary: 'Insert or replace records, atomically (collection.upsert)', params: CollectionParamsSchema, body: UpsertRequestSchema, response: { 200: ref(WriteResultSchema), ...errors } },
     handler: async (request) => {
-      const records = request.body.records.map((r, index) => (r.vector === undefined ? r : { ...r, vector: vectorFromWire(r.vector, { index, key: r.key }) }));
+      const records = request.body.records.map((r, index) => {
+        const decoded = r.vector === undefined ? r : { ...r, vector: vectorFromWire(r.vector, { index, key: r.key }) };
+        return r.vectors === undefined ? decoded : { ...decoded, vectors: vectorsFromWire(r.vectors, { index, key: r.key, field: 'vectors' }) };
+      });
       return db.collection(request.params.name).upsert(records as RecordInput[]);
     },
   });
@@ -100,7 +103,10 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     config: write,
     schema: { tags: ['records'], operationId: 'update', summary: 'Change parts of existing records (collection.update)', params: CollectionParamsSchema, body: UpdateRequestSchema, response: { 200: ref(WriteResultSchema), ...errors } },
     handler: async (request) => {
-      const updates = request.body.records.map((u, index) => (u.vector === undefined ? u : { ...u, vector: vectorFromWire(u.vector, { index, key: u.key }) }));
+      const updates = request.body.records.map((u, index) => {
+        const decoded = u.vector === undefined ? u : { ...u, vector: vectorFromWire(u.vector, { index, key: u.key }) };
+        return u.vectors === undefined ? decoded : { ...decoded, vectors: vectorsFromWire(u.vectors, { index, key: u.key, field: 'vectors' }) };
+      });
       return db.collection(request.params.name).update(updates as UpdateInput[]);
     },
   });

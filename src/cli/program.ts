@@ -143,6 +143,8 @@ sent again.`,
     .option('--vector <json>', "the query vector as a JSON array, e.g. '[0.1, 0.2]'")
     .option('--vector-file <file>', 'query vectors: .json (an array or an array of arrays), .jsonl, .npy, .fvecs')
     .option('--key <key>', 'use the vector of this stored record')
+    .option('--multivector <file>', 'multi-vector collections: a .json file with one query\'s vectors (an array of arrays) or several queries (an array of those)')
+    .option('--candidates <n>', 'multi-vector collections: candidates re-ranked by exact MaxSim (default 100)')
     .option('-k, --k <n>', 'number of hits', '10')
     .option('--ef <n>', 'beam width of graph searches')
     .option('--include <fields>', 'metadata, document, vector (comma-separated) or none', 'metadata,document')

@@ -32,12 +32,14 @@ export interface TargetHit {
 
 export interface TargetQuery {
   vector?: Float32Array | number[];
+  /** Multi-vector collections: the query's set of vectors. */
+  multivector?: (Float32Array | number[])[];
   text?: string;
   filter?: unknown;
   mode?: 'vector' | 'keyword' | 'hybrid';
   k?: number;
   include?: ('metadata' | 'document' | 'vector')[];
-  search?: { ef?: number };
+  search?: { ef?: number; candidates?: number };
 }
 
 export interface TargetStats {

@@ -1,5 +1,5 @@
 /**
- * quiver query --collection NAME (--vector JSON | --vector-file FILE | --key KEY) [--text TEXT]
+ * quiver query --collection NAME (--vector JSON | --vector-file FILE | --key KEY | --multivector FILE) [--text TEXT]
  * [--filter JSON] [--mode vector|keyword|hybrid] [--k 10]: the nearest records, as a table or --json.
  * A vector file may hold several queries (JSON array of arrays, JSON Lines, .npy, .fvecs); each is
  * answered in turn. --text alone is keyword (BM25) search; with a vector, hybrid search; --filter is a
@@ -21,6 +21,8 @@ export interface QueryOptions {
   vector?: string;
   vectorFile?: string;
   key?: string;
+  multivector?: string;
+  candidates?: string;
   k?: string;
   ef?: string;
   include?: string;
@@ -34,6 +36,7 @@ export interface QueryOptions {
 const QUERIES_MAX = LIMITS.queryManyMax;
 
 export async function queryCommand(ctx: Context, options: QueryOptions): Promise<void> {
+  if (options.multivector !== undefined) return multivectorQuery(ctx, options);
   const given = [options.vector, options.vectorFile, options.key].filter((v) => v !== undefined).length;
   if (given > 1 || (given === 0 && options.text === undefined)) {
     throw usage('Give exactly one query: --vector \'[0.1, 0.2, ...]\', --vector-file FILE or --key KEY (the vector of a stored record), and/or --text \'search words\'.');
@@ -66,6 +69,52 @@ export async function queryCommand(ctx: Context, options: QueryOptions): Promise
     if (options.json) {
       const plain = results.map((hits) => hits.map((h) => (h.vector ? { ...h, vector: Array.from(h.vector) } : h)));
       process.stdout.write(JSON.stringify(results.length === 1 && options.vectorFile === undefined ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
+      return;
+    }
+    results.forEach((hits, q) => {
+      if (results.length > 1) process.stdout.write(`${q > 0 ? '\n' : ''}query ${q + 1}\n`);
+      process.stdout.write(hits.length === 0 ? 'no hits\n' : renderHits(hits) + '\n');
+    });
+  } finally {
+    await target.close?.();
+  }
+}
+
+/**
+ * --multivector FILE: a multi-vector collection's queries from a JSON file, one query (an array of
+ * vectors) or several (an array of such arrays), each scored by MaxSim (docs/multivector.md).
+ */
+async function multivectorQuery(ctx: Context, options: QueryOptions): Promise<void> {
+  if ([options.vector, options.vectorFile, options.key, options.text].some((v) => v !== undefined)) {
+    throw usage('--multivector is the whole query: give it without --vector, --vector-file, --key or --text.');
+  }
+  assertInputFile(options.multivector!);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(options.multivector!, 'utf8'));
+  } catch (error) {
+    throw usage(`${options.multivector} is not JSON: ${(error as Error).message}`);
+  }
+  const several = Array.isArray(value) && Array.isArray(value[0]) && Array.isArray(value[0][0]);
+  const queries = (several ? (value as unknown[]) : [value]).slice(0, QUERIES_MAX);
+  queries.forEach((q, i) => {
+    if (!Array.isArray(q) || q.length === 0) throw usage(`${options.multivector} query ${i + 1} is not a non-empty array of vectors such as [[0.1, 0.2], [0.3, 0.4]].`);
+    q.forEach((v, j) => parseVector(JSON.stringify(v), `${options.multivector} query ${i + 1} vector ${j + 1}`));
+  });
+  const k = parseInteger(options.k, '--k', 10, 1, LIMITS.kMax);
+  const ef = options.ef === undefined ? undefined : parseInteger(options.ef, '--ef', 0, 1, 100_000);
+  const candidates = options.candidates === undefined ? undefined : parseInteger(options.candidates, '--candidates', 0, 1, LIMITS.kMax);
+  const include = parseInclude(options.include, ['metadata', 'document']);
+  const filter = options.filter === undefined ? undefined : parseFilterOption(options.filter);
+  const search = ef !== undefined || candidates !== undefined ? { search: { ...(ef !== undefined ? { ef } : {}), ...(candidates !== undefined ? { candidates } : {}) } } : {};
+  const { target } = await openTarget(ctx, { create: false });
+  try {
+    const collection = target.collection(options.collection);
+    const results: TargetHit[][] = [];
+    for (const multivector of queries) results.push(await collection.query({ multivector: multivector as number[][], k, include, ...search, ...(filter !== undefined ? { filter } : {}) }));
+    if (options.json) {
+      const plain = results.map((hits) => hits.map(({ vectors, ...h }: TargetHit & { vectors?: Float32Array[] }) => (vectors ? { ...h, vectors: vectors.map((v) => Array.from(v)) } : h)));
+      process.stdout.write(JSON.stringify(!several ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
       return;
     }
     results.forEach((hits, q) => {

@@ -72,6 +72,7 @@ import { ANN_DATASETS, EF_SWEEP, QUICK_BASE, runAnn } from './suites/ann.js';
 import { type IndexName, ORDER_DATASETS, ORDER_EFS, ORDER_SEEDS, ORDERS, type OrderName, runOrder } from './suites/order.js';
 import { type OrderRunResult, renderOrder } from './report-order.js';
 import { runExact } from './suites/exact.js';
+import { renderMultivector, runMultivector } from './suites/multivector.js';
 import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from './suites/scaling.js';
 import { renderHttp, runHttp } from './suites/http.js';
 import { type FilteredRunResult, renderFiltered, runFiltered, SELECTIVITIES } from './suites/filtered.js';
@@ -134,7 +135,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'embed', 'order', 'runtimes'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'embed', 'order', 'runtimes', 'multivector'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -156,7 +157,12 @@ let writeDocs = values['write-docs'] || (!quick && !values['no-docs']);
 const outFile = (f: string) => path.resolve(process.env.INIT_CWD ?? process.cwd(), f);
 
 try {
-  if (suite === 'exact') await exact();
+  if (suite === 'multivector') {
+    // MaxSim, the single-vector heuristic and MUVERA (bench/suites/multivector.ts); --quick: a smaller set
+    const run = await runMultivector({ documents: quick ? 1000 : 5000, queries: quick ? 20 : 50 });
+    console.log('\n' + renderMultivector(run));
+    if (values.json) writeJson(outFile(values.json), { suite, command, date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), machine: machineInfo(), quick, ...run });
+  } else if (suite === 'exact') await exact();
   else if (suite === 'http') await http();
   else if (suite === 'filtered') await filtered();
   else if (suite === 'keyword') await keyword();

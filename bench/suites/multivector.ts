@@ -102,7 +102,8 @@ export async function runMultivector(options: { documents: number; queries: numb
       system: config.name,
       recallAt10: recall(found),
       qps: set.queries.length / seconds,
-      indexBytesPerDoc: stats.bytesPerVector.total - stats.bytesPerVector.metadata - (stats.multivector!.tokenBytesInMemory / Math.max(1, stats.count)),
+      // bytesPerVector has no token vectors (stats.multivector counts those): this is the encodings' index
+      indexBytesPerDoc: stats.bytesPerVector.total - stats.bytesPerVector.metadata,
       tokenBytesPerDoc: stats.multivector!.tokenBytes / stats.count,
       buildSeconds: build,
     });

@@ -500,3 +500,45 @@ describe('quiver CLI', { concurrency: 3 }, () => {
     await fails(['--url', 'http://127.0.0.1:9', 'collections', 'list'], 7, /UNAVAILABLE/);
   });
 });
+
+describe('multi-vector collections from the CLI', () => {
+  it('collections create --multivector --pooling, import of "vectors" rows, query --multivector, JSONL export round trip', async () => {
+    const data = dir('multivector');
+    const rand = new Prng(91);
+    const rows = Array.from({ length: 120 }, (_, i) => ({
+      key: `d${i}`,
+      vectors: Array.from({ length: 3 + (i % 6) }, () => Array.from({ length: 8 }, () => Number((rand.next() * 2 - 1).toFixed(4)))),
+      metadata: { i },
+    }));
+    writeFileSync(dir('mv.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    writeFileSync(dir('mv-query.json'), JSON.stringify(rows[17].vectors));
+    await ok(['--data', data, 'collections', 'create', 'tokens', '--dimension', '8', '--multivector', '--index', 'HNSW8']);
+    assert.equal(JSON.parse((await ok(['--data', data, 'import', dir('mv.jsonl'), '-c', 'tokens', '--json'])).stdout).count, 120);
+    const hits = JSON.parse((await ok(['--data', data, 'query', '-c', 'tokens', '--multivector', dir('mv-query.json'), '-k', '3', '--json'])).stdout).hits;
+    assert.equal(hits[0].key, 'd17', 'a document is its own best MaxSim match');
+
+    await ok(['--data', data, 'export', '-c', 'tokens', '-o', dir('mv-out.jsonl')]);
+    const exported = readFileSync(dir('mv-out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(exported.length, 120);
+    const byKey = new Map(exported.map((r) => [r.key, r]));
+    for (const r of rows) {
+      const out = byKey.get(r.key)!;
+      assert.deepEqual(out.metadata, r.metadata);
+      assert.equal(out.vectors.length, r.vectors.length);
+      out.vectors.forEach((v: number[], t: number) => v.forEach((x, j) => assert.ok(Math.abs(x - r.vectors[t][j]) < 1e-6)));
+    }
+    // import --create --multivector --pooling 2 makes a pooled collection from the export
+    assert.equal(JSON.parse((await ok(['--data', data, 'import', dir('mv-out.jsonl'), '-c', 'pooled', '--create', '--multivector', '--pooling', '2', '--json'])).stdout).count, 120);
+    const [pooled] = await (async () => {
+      const db = await Quiver.open({ path: data });
+      try {
+        return [(await db.collection('pooled').get(['d5']))[0]];
+      } finally {
+        await db.close();
+      }
+    })();
+    assert.equal(pooled!.vectors!.length, Math.ceil(rows[5].vectors.length / 2));
+    await fails(['--data', data, 'export', '-c', 'tokens', '-o', dir('mv.npy')], 2, /only JSONL/);
+    await fails(['--data', data, 'collections', 'create', 'flat', '--dimension', '8', '--pooling', '2'], 2, /add --multivector/);
+  });
+});

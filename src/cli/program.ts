@@ -75,6 +75,8 @@ Exit codes (docs/cli.md):
     .option('--chunking <by:size[:overlap]>', 'with --embedding: embed long documents as chunks, e.g. sentences:200:1')
     .option('--metric <metric>', 'cosine, dot or l2 (default cosine)')
     .option('--index <recipe>', 'index recipe: Flat, HNSW<M>, Vamana<R> (default Flat)')
+    .option('--multivector', "records carry sets of vectors (\"vectors\"), scored by MaxSim through MUVERA encodings; metric dot (docs/multivector.md)")
+    .option('--pooling <factor>', 'with --multivector: token pooling factor at ingest (1 = off, 2, 3)')
     .action(run('collections create', async () => (await import('./commands/collections.js')).createCollection));
   collections
     .command('list')
@@ -109,6 +111,8 @@ Exit codes (docs/cli.md):
     .option('--chunking <by:size[:overlap]>', 'with --create and --embedding: embed long documents as chunks, e.g. sentences:200:1')
     .option('--metric <metric>', 'with --create: cosine, dot or l2')
     .option('--index <recipe>', 'with --create: index recipe')
+    .option('--multivector', 'with --create: a multi-vector collection (rows carry "vectors", a list of vectors)')
+    .option('--pooling <factor>', 'with --create and --multivector: token pooling factor (1 = off, 2, 3)')
     .option('--checkpoint <file>', 'where to keep the resume checkpoint (default FILE.quiver-import.json)')
     .option('--restart', 'ignore an existing checkpoint and import from the first row')
     .option('--no-wait-index', 'do not wait for the graph index to cover the new records')

@@ -8,15 +8,19 @@ import type { CollectionConfig, CollectionInfo, Quiver } from '../index.js';
 
 export interface TargetRecord {
   key: string;
+  /** Every record's vector, except in multi-vector collections, whose records have `vectors`. */
   vector: ArrayLike<number>;
+  vectors?: ArrayLike<number>[];
   document?: string;
   metadata?: Record<string, unknown>;
 }
 
 export interface TargetRecordInput {
   key: string;
-  /** Absent for a document the collection embeds itself. */
+  /** Absent for a document the collection embeds itself, and in multi-vector collections. */
   vector?: Float32Array | number[];
+  /** A multi-vector record's vectors (docs/multivector.md). */
+  vectors?: (Float32Array | number[])[];
   document?: string;
   metadata?: Record<string, unknown>;
 }

@@ -11,6 +11,8 @@ export interface CreateOptions {
   chunking?: string;
   metric?: string;
   index?: string;
+  multivector?: boolean;
+  pooling?: string;
 }
 
 export async function createCollection(ctx: Context, name: string, options: CreateOptions): Promise<void> {
@@ -24,6 +26,7 @@ export async function createCollection(ctx: Context, name: string, options: Crea
       ...(options.chunking !== undefined ? { chunking: parseChunking(options.chunking) } : {}),
       ...(options.metric !== undefined ? { metric: options.metric as 'cosine' | 'dot' | 'l2' } : {}),
       ...(options.index !== undefined ? { index: options.index } : {}),
+      ...multivectorOptions(options),
     });
     const info = (await target.listCollections()).find((c) => c.name === name);
     const model = info?.embedding ? `, embedding ${info.embedding.model}` : '';
@@ -31,6 +34,15 @@ export async function createCollection(ctx: Context, name: string, options: Crea
   } finally {
     await target.close?.();
   }
+}
+
+/** --multivector and --pooling as the collection config takes them (the database checks the values). */
+export function multivectorOptions(options: { multivector?: boolean; pooling?: string; metric?: string }): { multivector?: true; pooling?: number; metric?: 'dot' } {
+  if (options.pooling !== undefined && !options.multivector) throw usage('--pooling applies to multi-vector collections: add --multivector.');
+  if (!options.multivector) return {};
+  const pooling = options.pooling === undefined ? undefined : Number(options.pooling);
+  if (pooling !== undefined && !Number.isInteger(pooling)) throw usage(`--pooling is a whole number (1 = off, 2, 3); got ${JSON.stringify(options.pooling)}.`);
+  return { multivector: true, ...(options.metric === undefined ? { metric: 'dot' as const } : {}), ...(pooling !== undefined ? { pooling } : {}) };
 }
 
 export async function listCollections(ctx: Context, options: { json?: boolean }): Promise<void> {

@@ -31,6 +31,9 @@ export async function exportCommand(ctx: Context, options: ExportOptions): Promi
   try {
     const info = (await target.listCollections()).find((c) => c.name === options.collection);
     if (!info) throw new QuiverError('COLLECTION_NOT_FOUND', `No collection named "${options.collection}". See \`quiver collections list\`.`, { collection: options.collection });
+    if (info.multivector && format !== 'jsonl') {
+      throw usage(`"${options.collection}" is a multi-vector collection: its records hold sets of vectors, which only JSONL can write (--format jsonl).`);
+    }
     const collection = target.collection(options.collection);
     const total = await collection.count();
     const writer = await openWriter(format, output, info.dimension, { vectors: options.vectors });

@@ -25,6 +25,7 @@ import { Progress } from '../progress.js';
 import type { Target, TargetCollection, TargetRecordInput } from '../target.js';
 import { parseBatchSize, parseChunking, parseDimension, parseEmbedding, parseList } from './options.js';
 import { waitForIndex } from './wait-index.js';
+import { multivectorOptions } from './collections.js';
 
 export interface ImportOptions {
   collection: string;
@@ -47,6 +48,8 @@ export interface ImportOptions {
   restart?: boolean;
   waitIndex: boolean;
   json?: boolean;
+  multivector?: boolean;
+  pooling?: string;
   /** Rows are papers ({ id?, title, abstract }) for Quiver Papers, stored with paperRecord. */
   papers?: boolean;
 }
@@ -232,6 +235,7 @@ async function ensureCollection(target: Target, options: ImportOptions, source: 
     ...(options.chunking !== undefined ? { chunking: parseChunking(options.chunking) } : {}),
     ...(options.metric ? { metric: options.metric as 'cosine' | 'dot' | 'l2' } : {}),
     ...(options.index ? { index: options.index } : {}),
+    ...multivectorOptions(options),
   });
   return target.collection(options.collection);
 }
@@ -240,7 +244,8 @@ async function firstDimension(source: Source, from: Position, mapping: FieldMapp
   for await (const chunk of source.rows(from)) {
     const row = chunk[0];
     // the first record's vector, mapped and checked as the import will (a placeholder key: only the vector matters)
-    const vector = row ? toRecord(row.fields, row.next.row - 1, mapping, source.path, row.where, 'first').vector : undefined;
+    const record = row ? toRecord(row.fields, row.next.row - 1, mapping, source.path, row.where, 'first') : undefined;
+    const vector = record?.vector ?? record?.vectors?.[0];
     if (vector) return vector.length;
     if (row) throw usage(`${source.path}: the first row has no vector to infer the dimension from; pass --dimension, or --embedding to have the collection embed the documents.`);
   }

@@ -20,6 +20,9 @@ export interface FieldMapping {
   castText: boolean;
 }
 
+/** The field of a multi-vector record's vectors, as the export and the HTTP API write it. */
+const MULTIVECTOR_FIELD = 'vectors';
+
 const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 export function toRecord(fields: Record<string, unknown>, row: number, mapping: FieldMapping, file: string, where: string, key?: string): TargetRecordInput {
@@ -28,9 +31,15 @@ export function toRecord(fields: Record<string, unknown>, row: number, mapping: 
   // a row with a document and no vector is for a collection that embeds documents itself (the database
   // says so with INVALID_VECTOR when this one does not)
   const vectorValue = fields[mapping.vectorField];
-  const vector = vectorValue === undefined && hasDocument ? undefined : float32(vectorOf(vectorValue, mapping.vectorField, file, where), mapping.vectorField, file, where);
+  // a multi-vector record (docs/multivector.md) carries `vectors`, a list of vectors, instead of one
+  const vectorsValue = vectorValue === undefined ? fields[MULTIVECTOR_FIELD] : undefined;
+  const vector = (vectorValue === undefined && hasDocument) || vectorsValue !== undefined ? undefined : float32(vectorOf(vectorValue, mapping.vectorField, file, where), mapping.vectorField, file, where);
   const record: TargetRecordInput = { key: key ?? keyOf(fields, row, mapping, file, where) };
   if (vector !== undefined) record.vector = vector;
+  if (vectorsValue !== undefined) {
+    if (!Array.isArray(vectorsValue)) throw badRow(file, where, `the "${MULTIVECTOR_FIELD}" field must be a list of vectors.`, { field: MULTIVECTOR_FIELD });
+    record.vectors = vectorsValue.map((v, i) => float32(vectorOf(v, `${MULTIVECTOR_FIELD}[${i}]`, file, where), `${MULTIVECTOR_FIELD}[${i}]`, file, where));
+  }
   if (hasDocument) {
     if (typeof document !== 'string') throw badRow(file, where, `the document field "${mapping.documentField}" is ${typeof document}, not text.`);
     record.document = document;
@@ -107,7 +116,7 @@ function metadataOf(fields: Record<string, unknown>, mapping: FieldMapping): Rec
   } else {
     const own = fields.metadata;
     if (own !== null && typeof own === 'object' && !Array.isArray(own) && mapping.vectorField !== 'metadata') return own as Record<string, unknown>;
-    const skip = new Set([mapping.keyField, mapping.vectorField, mapping.documentField]);
+    const skip = new Set([mapping.keyField, mapping.vectorField, mapping.documentField, MULTIVECTOR_FIELD]);
     for (const [name, value] of Object.entries(fields)) if (!skip.has(name) && present(value, mapping) && !(value instanceof Float32Array)) out[name] = cast(value, mapping);
   }
   return Object.keys(out).length > 0 ? out : undefined;

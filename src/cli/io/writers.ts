@@ -72,7 +72,8 @@ class JsonlWriter implements RecordWriter {
     let text = '';
     for (const r of records) {
       text += `{"key":${JSON.stringify(r.key)}`;
-      if (this.vectors) text += `,"vector":${vectorJson(r.vector)}`;
+      if (this.vectors && r.vectors !== undefined) text += `,"vectors":[${r.vectors.map(vectorJson).join(',')}]`;
+      else if (this.vectors) text += `,"vector":${vectorJson(r.vector)}`;
       if (r.document !== undefined) text += `,"document":${JSON.stringify(r.document)}`;
       if (r.metadata !== undefined) text += `,"metadata":${JSON.stringify(r.metadata)}`;
       text += '}\n';

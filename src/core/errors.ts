@@ -46,6 +46,9 @@ export const ERROR_CODES = {
   CURSOR_NOT_FOUND: 'not_found',
   BACKUP_EXISTS: 'conflict',
   UNAVAILABLE: 'unavailable',
+  // Quiver Papers' daily digest (src/papers)
+  INVALID_TOKEN: 'forbidden',
+  DIGEST_IN_PROGRESS: 'conflict',
   // Embedding providers (src/embed)
   EMBEDDING_FAILED: 'unavailable',
   EMBEDDING_RATE_LIMITED: 'unavailable',

@@ -23,9 +23,11 @@ import { ServerEmbedder } from './embedder.js';
 import { sendError } from './errors.js';
 import { ServerMetrics } from './metrics.js';
 import { PACKAGE_VERSION, bundledConsoleDir } from './package-info.js';
+import { PapersDigest } from './papers-digest.js';
 import { collectionRoutes } from './routes/collections.js';
 import { embeddingRoutes } from './routes/embeddings.js';
 import { papersRoutes } from './routes/papers.js';
+import { papersDigestRoutes } from './routes/papers-digest.js';
 import { systemRoutes } from './routes/system.js';
 import { ScanCursors } from './scan-cursors.js';
 
@@ -74,6 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
     cursors: new ScanCursors(config.limits.scanCursorsMax, config.limits.scanCursorIdleMs),
     metrics: new ServerMetrics(),
     embedder: new ServerEmbedder(config.embedding),
+    digest: new PapersDigest(db, config, app.log),
     closing: false,
   };
   app.addHook('onClose', () => context.embedder.close());
@@ -176,7 +179,7 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
         { name: 'records', description: 'Records (upsert, update, get, delete, count, scan)' },
         { name: 'queries', description: 'Nearest-neighbour queries (query, queryMany, explain)' },
         { name: 'system', description: 'Health, metrics, this document, backups, embeddings' },
-        { name: 'papers', description: 'The Quiver Papers app, when the server runs it (papers.enabled; docs/papers.md)' },
+        { name: 'papers', description: "The Quiver Papers app, when the server runs it (papers.enabled; docs/papers.md): papers, digest subscriptions, unsubscribe links, digest runs" },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
@@ -195,7 +198,10 @@ export async function buildApp(options: BuildAppOptions): Promise<QuiverApp> {
   systemRoutes(app, context);
   collectionRoutes(app, context);
   embeddingRoutes(app, context);
-  if (config.papers.enabled) papersRoutes(app, context);
+  if (config.papers.enabled) {
+    papersRoutes(app, context);
+    await papersDigestRoutes(app, context);
+  }
 
   // The documentation page: public assets would be harmless, but api.md keeps everything but health and
   // the console behind a key, so it needs a read key like /openapi.json.

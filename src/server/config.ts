@@ -3,7 +3,7 @@
  * --config, then QUIVER_<FIELD> environment variables, then explicit overrides (command-line flags).
  * Every field has an environment variable: QUIVER_DATA_DIR, QUIVER_PORT, QUIVER_API_KEYS, ...; object
  * fields take JSON (QUIVER_LIMITS='{"bodyBytesMax":1048576}') or one variable per field
- * (QUIVER_LIMITS_BODY_BYTES_MAX, QUIVER_SMTP_URL). Secrets (API keys, the SMTP URL) come from here only,
+ * (QUIVER_LIMITS_BODY_BYTES_MAX, QUIVER_SMTP_URL). Secrets (API keys, the SMTP URL, the digest secret) come from here only,
  * never from a request, and nothing of the configuration is written into the data directory.
  */
 import { readFileSync } from 'node:fs';
@@ -46,6 +46,18 @@ export const ServerConfigSchema = Type.Object(
     shutdownTimeoutMs: Type.Integer({ minimum: 0, description: 'How long a graceful shutdown waits for requests in flight.' }),
     embedding: Type.Unknown({ description: 'The embedder behind POST /v1/embeddings: "builtin" (default), an EmbeddingConfig object, or "none".' }),
     smtp: Type.Partial(Type.Object({ url: Type.String(), from: Type.String() }, { additionalProperties: false })),
+    digest: Type.Partial(Type.Object(
+      {
+        enabled: Type.Boolean({ description: "Quiver Papers' daily digest scheduler (default on when smtp.url and digest.secret are set and the papers collection exists)." }),
+        hour: Type.Integer({ minimum: 0, maximum: 23, description: 'The hour of the day (UTC) from which the daily digest is sent (default 7).' }),
+        secret: Type.String({ description: 'Signs unsubscribe links (HMAC-SHA256); at least 32 characters. Required to send digests.' }),
+        publicUrl: Type.String({ description: "The address readers reach the console at, for links in emails (default: the server's own http://host:port)." }),
+        papersMax: Type.Integer({ minimum: 1, maximum: 50, description: 'Papers in one digest at most (default 10).' }),
+        cutoffLagMs: Type.Integer({ minimum: 0, description: 'Papers added this recently wait for the next digest, as they may still be being embedded (default 60000).' }),
+        checkEveryMs: Type.Integer({ minimum: 1000, description: 'How often the scheduler looks for subscribers due a digest or a retry (default 300000).' }),
+      },
+      { additionalProperties: false },
+    )),
     cluster: Type.Object({ nats: Type.String() }, { additionalProperties: false }),
     papers: Type.Partial(
       Type.Object(
@@ -82,7 +94,11 @@ export interface ServerConfig {
   smtp?: { url?: string; from?: string };
   /** The Quiver Papers app (docs/papers.md); off unless enabled. */
   papers: { enabled: boolean; corpus?: string };
+  /** Quiver Papers' daily digest (docs/papers.md, "Daily digest"). */
+  digest?: DigestConfig;
 }
+
+export type DigestConfig = Partial<{ enabled: boolean; hour: number; secret: string; publicUrl: string; papersMax: number; cutoffLagMs: number; checkEveryMs: number }>;
 
 export const DEFAULT_LIMITS: ServerConfig['limits'] = {
   bodyBytesMax: 32 * 1024 * 1024,
@@ -121,7 +137,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     checkAgainstSchema(layer.values, layer.source);
     for (const [field, value] of Object.entries(layer.values)) {
       const resolved = (PATH_FIELDS as readonly string[]).includes(field) && value !== '' ? resolve(layer.base, value as string) : value;
-      if (field === 'limits' || field === 'smtp' || field === 'papers') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
+      if (field === 'limits' || field === 'smtp' || field === 'papers' || field === 'digest') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
       else merged[field] = resolved;
     }
   }
@@ -147,6 +163,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     embedding: parseEmbedding(merged.embedding),
     ...(merged.smtp !== undefined ? { smtp: merged.smtp as ServerConfig['smtp'] } : {}),
     papers: { enabled: false, ...(merged.papers as Partial<ServerConfig['papers']> | undefined) },
+    ...(merged.digest !== undefined ? { digest: merged.digest as DigestConfig } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Access } from './auth.js';
 import type { ServerConfig } from './config.js';
 import type { ServerEmbedder } from './embedder.js';
 import type { ServerMetrics } from './metrics.js';
+import type { PapersDigest } from './papers-digest.js';
 import type { ScanCursors } from './scan-cursors.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -17,6 +18,8 @@ export interface ServerContext {
   metrics: ServerMetrics;
   /** POST /v1/embeddings's model, loaded on first use. */
   embedder: ServerEmbedder;
+  /** Quiver Papers' daily digest: subscriptions and digest runs. */
+  digest: PapersDigest;
   /** True once shutdown has begun: new requests get 503 UNAVAILABLE. */
   closing: boolean;
 }

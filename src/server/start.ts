@@ -8,6 +8,7 @@ import { buildApp, type BuildAppOptions } from './app.js';
 import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadConfig } from './config.js';
 import type { App } from './context.js';
 import { openPapersApp } from './papers.js';
+import { DigestScheduler } from './digest-scheduler.js';
 
 export interface StartServerOptions {
   /** A configuration already loaded; otherwise it is loaded from `configFile`, the environment and `config`. */
@@ -65,10 +66,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     app.log.warn({ host: config.host }, 'listening beyond this machine without API keys: anyone who can reach the port can read and write; set QUIVER_API_KEYS');
   }
 
+  context.digest.defaultPublicUrl = url;
+  const scheduler = new DigestScheduler(context.digest, config, app.log);
+  scheduler.start();
+
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       context.closing = true;
+      await scheduler.stop();
       const timer = setTimeout(() => app.server.closeAllConnections(), config.shutdownTimeoutMs);
       timer.unref();
       try {

@@ -5,6 +5,7 @@
  * each test sets: accept, refuse a recipient, drop the session, or never answer the end of a message.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -25,6 +26,18 @@ import { type RunningServer, startServer } from '../src/server/index.js';
 
 const SECRET = 'test-digest-secret-0123456789abcdef0123456789';
 const corpus = parsePapersJsonl(readFileSync(new URL('../examples/papers/papers.jsonl', import.meta.url), 'utf8'));
+
+const BIN = new URL('../bin/quiver.mjs', import.meta.url).pathname;
+
+/** The quiver binary in a child process, as a user runs it. */
+function quiver(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, QUIVER_DATA_DIR: '', QUIVER_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
 
 /** What the receiving SMTP server does with the next transactions. */
 type Behaviour = { refuse?: Map<string, { code: number; message: string }>; hangAfterData?: Set<string> };
@@ -359,6 +372,23 @@ describe('the digest through the HTTP API', () => {
     assert.match(twice.text, /not subscribed/);
   });
 
+  it('quiver digest --url asks the server to run it (admin key)', async () => {
+    const subscribed = await call('POST', '/v1/papers/subscriptions', { key: WRITER, body: { email: 'fay@example.org', interests: papers[2].title } });
+    assert.equal(subscribed.status, 201);
+    await addPapers(db.collection(PAPERS_COLLECTION), corpus.slice(52, 55));
+    const dry = await quiver(['--url', server.url, '--api-key', ADMIN, 'digest', '--dry-run']);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /would-send +fay@example\.org 3 papers/);
+    assert.match(dry.stdout, /dry run: nothing sent/);
+    const refused = await quiver(['--url', server.url, '--api-key', WRITER, 'digest', '--send']);
+    assert.equal(refused.code, 8, 'a read-write key may not send');
+    const sent = await quiver(['--url', server.url, '--api-key', ADMIN, 'digest', '--send', '--json']);
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.deepEqual(JSON.parse(sent.stdout).results.map((r: { status: string }) => r.status), ['sent']);
+    assert.equal(inbox.to('fay@example.org').length, 1);
+    assert.equal((await quiver(['--url', server.url, '--api-key', ADMIN, 'digest'])).code, 2, 'neither --send nor --dry-run');
+  });
+
   it('the routes are in the OpenAPI document', async () => {
     const doc = (await call('GET', '/openapi.json', { key: ADMIN })).json;
     for (const path of ['/v1/papers/subscriptions', '/v1/papers/unsubscribe', '/v1/papers/digest/send']) assert.ok(doc.paths[path], path);
@@ -405,5 +435,20 @@ describe('the digest scheduler', () => {
     clock += 86_400_000;
     const nextDay = await scheduler().tick();
     assert.deepEqual(nextDay?.results.map((r) => r.status), ['nothing-new'], 'the next day it looks again');
+  });
+
+  it('quiver digest --send --data DIR runs against a store, with the SMTP settings from the environment', async () => {
+    await server.close();
+    await addPapers(db.collection(PAPERS_COLLECTION), corpus.slice(70, 72));
+    await db.close();
+    const env = { QUIVER_SMTP_URL: inbox.url, QUIVER_SMTP_FROM: 'papers@example.org', QUIVER_DIGEST_CUTOFF_LAG_MS: '0' };
+    const noSecret = await quiver(['--data', dir, 'digest', '--send'], env);
+    assert.equal(noSecret.code, 10, noSecret.stderr);
+    assert.match(noSecret.stderr, /QUIVER_DIGEST_SECRET/);
+    const sent = await quiver(['--data', dir, 'digest', '--send'], { ...env, QUIVER_DIGEST_SECRET: SECRET });
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.match(sent.stdout, /^sent +eve@example\.org 2 papers/m);
+    assert.equal(inbox.to('eve@example.org').length, 2);
+    db = await Quiver.open({ path: dir });
   });
 });

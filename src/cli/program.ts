@@ -179,6 +179,23 @@ sent again.`,
     .action(run('backup', async () => (await import('./commands/backup.js')).backupCommand));
 
   program
+    .command('digest')
+    .description("Quiver Papers' daily digest by hand: email each subscriber the new papers matching their interests")
+    .option('--send', 'send the digest now (to subscribers with papers added since their last digest)')
+    .option('--dry-run', 'show who would get which papers; send and record nothing')
+    .option('--config <file>', 'with --data: the server configuration file for smtp and digest settings (QUIVER_* variables override it)')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      `
+With --data DIR the digest runs here, against the store (stop the server first, or use --url), with the
+SMTP server and secret from --config / QUIVER_SMTP_URL, QUIVER_SMTP_FROM and QUIVER_DIGEST_SECRET. With
+--url it asks the server (an admin key). A digest is never sent twice; failed sends are retried by the
+next run. Exits 7 when a send failed or the SMTP server could not be reached (docs/papers.md).`,
+    )
+    .action(run('digest', async () => (await import('./commands/digest.js')).digestCommand));
+
+  program
     .command('bench')
     .description('a small benchmark: build, QPS and recall against exact search')
     .option('--count <n>', 'vectors to store', '20000')

@@ -41,10 +41,13 @@ import type {
   WriteResult,
 } from '../protocol/types.js';
 import { decodeF32, encodeF32, isF32Vector } from '../protocol/vectors.js';
+import type { DigestReportBody, SubscribeResponseBody, SubscriptionBody, SubscriptionListBody } from '../protocol/papers.js';
 
 export type PaperInput = PaperInputBody;
 export type AddPapersResult = AddPapersResponseBody;
 export type PapersInfo = PapersInfoBody;
+export type Subscription = SubscriptionBody;
+export type DigestReport = DigestReportBody;
 
 export interface QuiverClientOptions {
   /** The server, e.g. 'http://localhost:6333' (a path prefix behind a proxy is kept). */
@@ -175,6 +178,18 @@ export class QuiverClient {
     info: (): Promise<PapersInfo> => this.request('GET', 'v1/papers'),
     /** Adds (or replaces, by id) papers: embedded, keyword-indexed, stamped with addedAt = now. */
     add: (papers: PaperInput[]): Promise<AddPapersResult> => this.request('POST', 'v1/papers', { body: { papers } }),
+    // the daily digest (docs/papers.md, "Daily digest")
+    /** Subscribes an address to the daily digest, or updates its interests (`created: false`). Needs a read-write key. */
+    subscribe: (input: { email: string; interests: string }): Promise<SubscribeResponseBody> =>
+      this.request('POST', 'v1/papers/subscriptions', { body: { email: input.email, interests: input.interests } }),
+    /** Every digest subscription with its send state (admin). */
+    listSubscriptions: async (): Promise<Subscription[]> => (await this.request<SubscriptionListBody>('GET', 'v1/papers/subscriptions')).subscriptions,
+    /** Removes an address's subscription (admin); false when it had none. */
+    deleteSubscription: async (email: string): Promise<boolean> =>
+      (await this.request<{ removed: boolean }>('DELETE', `v1/papers/subscriptions/${encodeURIComponent(email)}`)).removed,
+    /** Runs the digest now (admin): who got which papers. `dryRun` composes only, sending and recording nothing. */
+    sendDigest: (options: { dryRun?: boolean } = {}): Promise<DigestReport> =>
+      this.request('POST', 'v1/papers/digest/send', { body: options.dryRun === undefined ? {} : { dryRun: options.dryRun } }),
   };
 
   // ---- plumbing shared with RemoteCollection ----

@@ -2,7 +2,7 @@
  * quiverdb/client: the HTTP client (api.md, "Client"). Fetch-based, no engine inside; works in browsers
  * and Node.
  */
-export { QuiverClient, RemoteCollection, type QuiverClientOptions, type PaperInput, type AddPapersResult, type PapersInfo } from './client.js';
+export { QuiverClient, RemoteCollection, type QuiverClientOptions, type PaperInput, type AddPapersResult, type PapersInfo, type Subscription, type DigestReport } from './client.js';
 export { QuiverError, isQuiverError, type ErrorCode, type ErrorCategory } from '../protocol/errors.js';
 export type {
   CollectionConfig,

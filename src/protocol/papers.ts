@@ -5,7 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 
 const SendStateSchema = Type.Object({
-  status: Type.Union(['sending', 'sent', 'failed', 'uncertain', 'given-up'].map((s) => Type.Literal(s)), {
+  status: Type.Union([Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed'), Type.Literal('uncertain'), Type.Literal('given-up')], {
     description: 'sent: delivered to the SMTP server; failed: not delivered, tried again later; uncertain: the connection failed after the message was on its way, so it is not sent again; given-up: attempts exhausted; sending: in flight now.',
   }),
   windowStart: Type.Number(),
@@ -63,7 +63,7 @@ export const DigestReportSchema = Type.Object({
     Type.Object({
       id: Type.String(),
       email: Type.String(),
-      status: Type.Union(['sent', 'would-send', 'nothing-new', 'failed', 'uncertain', 'given-up'].map((s) => Type.Literal(s))),
+      status: Type.Union([Type.Literal('sent'), Type.Literal('would-send'), Type.Literal('nothing-new'), Type.Literal('failed'), Type.Literal('uncertain'), Type.Literal('given-up')]),
       papers: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })),
       messageId: Type.Optional(Type.String()),
       attempts: Type.Optional(Type.Integer()),

@@ -18,16 +18,19 @@ export interface DigestRunRequest {
   signal?: AbortSignal;
 }
 
+/** Where runs report (the server's pino logger, or the CLI's stderr). */
+export type DigestLog = Pick<FastifyBaseLogger, 'info' | 'warn'>;
+
 export class PapersDigest {
   /** The server's own address once it listens: links in emails use it when digest.publicUrl is not set. */
   defaultPublicUrl: string | undefined;
   private readonly db: Quiver;
   private readonly config: ServerConfig;
-  private readonly log: FastifyBaseLogger;
+  private readonly log: DigestLog;
   private store: Promise<Subscriptions> | null = null;
   private running: Promise<DigestReport> | null = null;
 
-  constructor(db: Quiver, config: ServerConfig, log: FastifyBaseLogger) {
+  constructor(db: Quiver, config: ServerConfig, log: DigestLog) {
     this.db = db;
     this.config = config;
     this.log = log;

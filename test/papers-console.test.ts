@@ -3,7 +3,8 @@
  * playwright-core) against a real server running the papers app on a 40-paper slice of the corpus,
  * embedded with the built-in model: the console opens on the papers search; keyword, semantic and hybrid
  * search with an "added since" filter; a paper page with related papers; the topic map with labelled
- * topics, a hovered title and a click through; adding a paper with the form and finding it.
+ * topics, a hovered title and a click through; adding a paper with the form and finding it; subscribing
+ * to the daily digest with the form.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -146,6 +147,22 @@ describe('Quiver Papers in the console', { skip }, () => {
     await page.getByTestId('add-submit').click();
     await page.getByTestId('add-error').waitFor();
     assert.match(await page.getByTestId('add-error').innerText(), /no letters or digits/);
+  });
+
+  step('subscribes to the daily digest with the form, and updates the interests by subscribing again', async () => {
+    await page.getByTestId('papers-tab-subscribe').click();
+    await page.getByTestId('subscribe-email').fill('Reader@Example.org');
+    await page.getByTestId('subscribe-interests').fill('graph indexes for vector search');
+    await page.getByTestId('subscribe-submit').click();
+    await page.getByTestId('subscribe-done').waitFor();
+    assert.match(await page.getByTestId('subscribe-done').innerText(), /^Subscribed: reader@example\.org/);
+    await page.getByTestId('subscribe-interests').fill('vector graphics and SVG generation');
+    await page.getByTestId('subscribe-submit').click();
+    await page.getByText("Updated: reader@example.org's digest now follows these interests.").waitFor();
+    const { body } = await t.call('GET', '/v1/papers/subscriptions');
+    assert.equal(body.subscriptions.length, 1);
+    assert.equal(body.subscriptions[0].email, 'reader@example.org');
+    assert.equal(body.subscriptions[0].interests, 'vector graphics and SVG generation');
     assert.deepEqual(pageErrors, []);
   });
 });

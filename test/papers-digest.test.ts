@@ -99,9 +99,9 @@ function addressesOf(mail: ParsedMail): string[] {
   return to.flatMap((t) => t.value.map((v) => v.address ?? ''));
 }
 
-/** The paper ids linked from a digest, in order (the console's #/papers/<id> route). */
+/** The paper ids linked from a digest, in order (the console's #/paper?id=<id> route). */
 function linkedPapers(mail: ParsedMail): string[] {
-  return [...(mail.text ?? '').matchAll(/#\/papers\/([^\s]+)/g)].map((m) => decodeURIComponent(m[1]));
+  return [...(mail.text ?? '').matchAll(/#\/paper\?id=([^\s]+)/g)].map((m) => decodeURIComponent(m[1]));
 }
 
 function unsubscribeLink(mail: ParsedMail): string {
@@ -172,7 +172,7 @@ describe('the daily digest over SMTP', () => {
       assert.equal(ids.length, 5, 'papersMax papers');
       assert.ok(ids.every((id) => freshIds.has(id) && !oldIds.has(id)), `only papers added since the subscription: ${ids}`);
       if (best !== null) assert.equal(ids[0], best.id, 'the paper whose title is the interests comes first');
-      assert.ok(mail.html && mail.html.includes(`https://papers.example.org/#/papers/${encodeURIComponent(ids[0])}`), 'the HTML part links the papers');
+      assert.ok(mail.html && mail.html.includes(`https://papers.example.org/#/paper?id=${encodeURIComponent(ids[0])}`), 'the HTML part links the papers');
       assert.ok(mail.html.includes('/v1/papers/unsubscribe?token='), 'the HTML part has the unsubscribe link');
       const link = unsubscribeLink(mail);
       const token = new URL(link).searchParams.get('token')!;

@@ -14,6 +14,7 @@ import { SearchPage } from './pages/search.js';
 import { AddPaperPage } from './papers/add.js';
 import { PaperPage } from './papers/paper.js';
 import { PapersSearchPage } from './papers/search.js';
+import { PapersSubscribe } from './papers/subscribe.js';
 import { TopicsPage } from './papers/topics.js';
 import { type Page, href, useRoute } from './route.js';
 import { makeClient, storeKey, storedKey } from './session.js';
@@ -32,7 +33,7 @@ export interface PageProps {
   refresh: () => void;
 }
 
-const PAPERS_PAGES: Page[] = ['papers', 'paper', 'topics', 'add-paper'];
+const PAPERS_PAGES: Page[] = ['papers', 'paper', 'topics', 'add-paper', 'subscribe'];
 
 const NAV: { page: Page; label: string }[] = [
   { page: 'collections', label: 'Collections' },
@@ -136,6 +137,7 @@ function CurrentPage({ page, props }: { page: Page; props: PageProps }) {
   if (page === 'paper') return <PaperPage {...props} />;
   if (page === 'topics') return <TopicsPage {...props} />;
   if (page === 'add-paper') return <AddPaperPage {...props} />;
+  if (page === 'subscribe') return <PapersSubscribe client={props.client} />;
   if (page === 'search') return <SearchPage {...props} />;
   if (page === 'record') return <RecordPage {...props} />;
   if (page === 'map') return <MapPage {...props} />;

@@ -1,14 +1,14 @@
 /** Hash routes (#/search?collection=papers): the console is static files, so the server needs no routes for it. */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Page = 'collections' | 'search' | 'record' | 'map' | 'papers' | 'paper' | 'topics' | 'add-paper';
+export type Page = 'collections' | 'search' | 'record' | 'map' | 'papers' | 'paper' | 'topics' | 'add-paper' | 'subscribe';
 
 export interface Route {
   page: Page;
   params: URLSearchParams;
 }
 
-const PAGES: Page[] = ['collections', 'search', 'record', 'map', 'papers', 'paper', 'topics', 'add-paper'];
+const PAGES: Page[] = ['collections', 'search', 'record', 'map', 'papers', 'paper', 'topics', 'add-paper', 'subscribe'];
 
 /** The page of a hash; `home` when it names none (the papers app's search when the server runs it). */
 export function parseRoute(hash: string, home: Page = 'collections'): Route {

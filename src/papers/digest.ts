@@ -52,7 +52,7 @@ export function digestMessageId(subscriberId: string, windowStart: number, from:
 
 /** The console's page of a paper (its router's route). */
 export function paperUrl(publicUrl: string, id: string): string {
-  return `${trimSlash(publicUrl)}/#/papers/${encodeURIComponent(id)}`;
+  return `${trimSlash(publicUrl)}/#/paper?id=${encodeURIComponent(id)}`;
 }
 
 export function unsubscribeUrl(publicUrl: string, token: string): string {

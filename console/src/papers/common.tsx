@@ -37,6 +37,7 @@ const TABS: { page: Page; label: string }[] = [
   { page: 'papers', label: 'Search' },
   { page: 'topics', label: 'Topic map' },
   { page: 'add-paper', label: 'Add a paper' },
+  { page: 'subscribe', label: 'Daily digest' },
 ];
 
 export function PapersTabs({ current }: { current: Page }) {

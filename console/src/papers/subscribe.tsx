@@ -6,6 +6,7 @@
 import type { QuiverClient } from 'quiverdb/client';
 import { useState } from 'preact/hooks';
 import { describeError } from '../format.js';
+import { PapersTabs } from './common.js';
 
 export function PapersSubscribe({ client }: { client: QuiverClient }) {
   const [email, setEmail] = useState('');
@@ -32,6 +33,7 @@ export function PapersSubscribe({ client }: { client: QuiverClient }) {
   return (
     <section>
       <h1>Daily digest</h1>
+      <PapersTabs current="subscribe" />
       <p class="muted">Once a day, the papers added since your last digest that best match your interests, by email. Every email has an unsubscribe link.</p>
       <form class="card" onSubmit={submit} data-testid="subscribe-form">
         <label>
@@ -40,7 +42,7 @@ export function PapersSubscribe({ client }: { client: QuiverClient }) {
         </label>
         <label>
           Interests, in your own words
-          <textarea required rows={3} maxLength={2000} value={interests} onInput={(e) => setInterests(e.currentTarget.value)} placeholder="graph neural networks for molecules; efficient attention" data-testid="subscribe-interests" />
+          <textarea class="prose" required rows={3} maxLength={2000} value={interests} onInput={(e) => setInterests(e.currentTarget.value)} placeholder="graph neural networks for molecules; efficient attention" data-testid="subscribe-interests" />
         </label>
         <div class="inline-form">
           <button type="submit" disabled={busy || email.trim() === '' || interests.trim() === ''} data-testid="subscribe-submit">

@@ -121,3 +121,37 @@ it('damage is named by file: manifest, segment and log checksums, a missing segm
   assert.match(torn.findings[0].message, /torn tail/);
   await db.close().catch(() => undefined);
 });
+
+it("a multi-vector collection's token files are checked: row checksums, a missing file, a left-over", async () => {
+  const path = join(root, `store-${stores++}`);
+  const db = await Quiver.open({ path });
+  const col = await db.createCollection('mv', { dimension: 8, multivector: true, metric: 'dot', index: 'Flat' });
+  const vectors = clusteredVectors(300, 8, 77);
+  await col.upsert(Array.from({ length: 60 }, (_, i) => ({ key: `d${i}`, vectors: vectors.slice(i * 5, i * 5 + 2 + (i % 4)) })));
+  await db.checkpoint();
+  await db.close();
+  const token = readdirSync(path).find((f) => f.endsWith('.qtok'))!;
+  assert.ok(token, 'the checkpoint wrote a token file');
+  const healthy = await verifyStore(path);
+  assert.ok(healthy.healthy, JSON.stringify(healthy.findings));
+  assert.equal(healthy.files.find((f) => f.file === token)?.kind, 'tokens');
+
+  const before = fingerprint(path);
+  const bytes = readFileSync(join(path, token));
+  const damaged = Uint8Array.from(bytes);
+  damaged[damaged.length - 3] ^= 0x40; // inside the last slot's rows
+  writeFileSync(join(path, token), damaged);
+  const rows = await verifyStore(path);
+  assert.equal(rows.healthy, false);
+  assert.ok(rows.findings.some((f) => f.file === token && f.severity === 'damage' && /slot 59 do not match their checksum/.test(f.message)), JSON.stringify(rows.findings));
+
+  writeFileSync(join(path, 'tok-99999999.qtok'), bytes);
+  unlinkSync(join(path, token));
+  const missing = await verifyStore(path);
+  assert.ok(missing.findings.some((f) => f.file === token && f.severity === 'damage' && /are missing/.test(f.message)), JSON.stringify(missing.findings));
+  assert.ok(missing.findings.some((f) => f.file === 'tok-99999999.qtok' && f.severity === 'notice'));
+  writeFileSync(join(path, token), bytes);
+  unlinkSync(join(path, 'tok-99999999.qtok'));
+  assert.deepEqual(fingerprint(path), before, 'restored as it was');
+  assert.ok((await verifyStore(path)).healthy);
+});

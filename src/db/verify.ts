@@ -18,6 +18,8 @@ import { decodeWal, parseWalFileName } from '../core/format/wal.js';
 import { SEGMENT_BYTES_MAX_DEFAULT } from '../core/lib/limits.js';
 import type { StorageAdapter } from '../storage/adapter.js';
 import { MANIFEST_FILE, segmentFileName } from '../storage/store.js';
+import { TOKEN_HEADER_BYTES, type TokenFileTable, decodeTokenHeader, decodeTokenTable, tokenRowsMatch } from '../core/format/tokens.js';
+import { TOKEN_FILE_PATTERN, tokenFileName } from './multivector.js';
 import { runtime } from './runtime.js';
 
 export type VerifySeverity = 'damage' | 'notice';
@@ -36,7 +38,7 @@ export interface VerifyFinding {
 
 export interface VerifiedFile {
   file: string;
-  kind: 'manifest' | 'segment' | 'wal' | 'other';
+  kind: 'manifest' | 'segment' | 'wal' | 'tokens' | 'other';
   bytes: number;
   status: 'ok' | 'damaged' | 'notice';
 }
@@ -114,8 +116,13 @@ class Verification {
     if (manifest) {
       for (const entry of manifest.collections) {
         for (const s of entry.segments) named.add(segmentFileName(s.id));
+        if (entry.definition.multivector) for (const s of entry.segments) named.add(tokenFileName(s.id));
         await this.checkCollection(entry);
       }
+    }
+    for (const file of this.names.filter((f) => TOKEN_FILE_PATTERN.test(f) && !named.has(f))) {
+      this.notice(file, 'tokens', 'a token file no segment of the manifest names: a left-over of an interrupted checkpoint or compaction, removed when the store is next opened');
+      this.progress(file);
     }
     for (const file of this.names.filter((f) => SEGMENT_PATTERN.test(f) && !named.has(f))) {
       if (manifest) {
@@ -188,10 +195,12 @@ class Verification {
           code: 'CORRUPTED',
         });
       } else if (contents) {
+        // a multi-vector segment's token file, checked on its own first (its damage is named there)
+        const tokens = definition.multivector ? await this.checkTokens(s, definition.name, definition.multivector.dimension) : undefined;
         // The load path of Quiver.open on a throwaway engine: graph decoding, deletion marks in range.
-        const restored = this.attempt(file, 'segment', () => {
+        const restored = tokens === null ? null : this.attempt(file, 'segment', () => {
           const scratch = this.engineFor(definition);
-          scratch.restoreSegment(contents, s.deleted, file);
+          scratch.restoreSegment(contents, s.deleted, file, tokens);
           return scratch.sealed[scratch.sealed.length - 1];
         }, definition.name);
         if (restored) {
@@ -213,6 +222,39 @@ class Verification {
       }
       this.progress(file);
     }
+  }
+
+  /**
+   * A multi-vector segment's token file (core/format/tokens.ts): header and table checksums, that it
+   * belongs to the segment (id, record count, token dimension), and every slot's rows against its CRC —
+   * what a query would check row by row when it re-ranks.
+   */
+  private async checkTokens(segment: { id: number; count: number }, collection: string, dimension: number): Promise<TokenFileTable | null> {
+    const file = tokenFileName(segment.id);
+    const bytes = await this.read(file, 'tokens', collection);
+    if (bytes === null) this.damage(file, 'tokens', `the token vectors of segment ${segment.id} (multi-vector collection "${collection}") are missing`, { collection, code: 'CORRUPTED' });
+    if (!bytes) {
+      this.progress(file);
+      return null;
+    }
+    const table = this.attempt(file, 'tokens', () => {
+      const header = decodeTokenHeader(bytes, file);
+      return decodeTokenTable(header, bytes.subarray(TOKEN_HEADER_BYTES), bytes.length, file);
+    }, collection);
+    let usable = table !== null;
+    if (table && (table.id !== segment.id || table.counts.length !== segment.count || table.dimension !== dimension)) {
+      this.damage(file, 'tokens', `does not match its segment: id ${table.id}, ${table.counts.length} records of ${table.dimension}-d tokens; the manifest says id ${segment.id}, ${segment.count} records, ${dimension}-d`, { collection, code: 'CORRUPTED' });
+      usable = false;
+    } else if (table) {
+      for (let slot = 0; slot < table.counts.length; slot++) {
+        const start = table.offsets[slot];
+        if (!tokenRowsMatch(bytes.subarray(start, start + table.counts[slot] * dimension * 4), table.checksums[slot])) {
+          this.damage(file, 'tokens', `the token vectors of slot ${slot} do not match their checksum`, { collection, code: 'CORRUPTED', offset: start });
+        }
+      }
+    }
+    this.progress(file);
+    return usable ? table : null;
   }
 
   /**

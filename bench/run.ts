@@ -10,6 +10,9 @@
  *   filtered  filtered search: recall/QPS sweeps at selectivities 0.1%-100% on synth-768 with an uncorrelated
  *             and a correlated attribute, Quiver's filters vs hnswlib-node's filter callback
  *   keyword   keyword (BM25) search quality on shared/data/papers.jsonl: title -> its abstract
+ *   papers    Quiver Papers search quality: BM25, the built-in embedder and the default hybrid on title ->
+ *             abstract and on bench/papers-questions.json (nDCG@10), plus the fusion tuning and its
+ *             split-half / leave-one-out checks (about 1-2 minutes; embeds the corpus twice)
  *   embed     embedding throughput per provider (builtin, transformers.js on the test model, OpenAI-compatible
  *             against quiver serve) at batch sizes 1/8/32/128, and end-to-end ingest of the paper corpus
  *             into collections that embed their documents (about 5-10 minutes on a shared 2-core machine)
@@ -77,12 +80,13 @@ import { QUICK_SCALING_SIZES, runScaling, SCALING_QUERIES, SCALING_SIZES } from 
 import { renderHttp, runHttp } from './suites/http.js';
 import { type FilteredRunResult, renderFiltered, runFiltered, SELECTIVITIES } from './suites/filtered.js';
 import { type KeywordRunResult, renderKeyword, runKeyword } from './suites/keyword.js';
+import { papersMain } from './suites/papers.js';
 import { type RuntimesRunResult, renderRuntimes, runRuntimes } from './suites/runtimes.js';
 import { type EmbedRunResult, renderEmbed, runEmbed } from './suites/embed.js';
 import type { Attribute } from './suites/filtered-data.js';
 import type { QuiverSettings } from './systems/index.js';
 
-const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|embed|order|runtimes> [options]   (options: see bench/run.ts or bench/README.md)
+const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|papers|embed|order|runtimes> [options]   (options: see bench/run.ts or bench/README.md)
   npm run bench -- exact [--quick] [--json FILE] [--datasets fashion-mnist,synth-768] [--systems ...] [--queries N] [--rounds N] [--warmup N] [--ingest N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- ann [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--systems hnswlib,usearch-f32,usearch-f16,quiver-hnsw,quiver-vamana]
                        [--quiver-recipes HNSW16,Vamana64] [--quiver-mode persist|memory] [--quiver-durability none|batched|sync]
@@ -91,6 +95,7 @@ const USAGE = `usage: npm run bench -- <exact|ann|scaling|http|filtered|keyword|
   npm run bench -- scaling [--quick] [--json FILE] [--sizes 10000,100000,1000000] [--max-build-minutes 20] [--systems ...] [--quiver-recipes ...] (and the ann options)
   npm run bench -- filtered [--quick] [--json FILE] [--selectivities 0.001,...,1] [--attributes u,c] [--fresh-filters] [--reuse-indexes] [--systems hnswlib,quiver-hnsw,quiver-vamana] [--quiver-recipes ...] [--efs ...] [--queries N] [--rounds N] [--warmup N] [--no-pin] [--write-docs|--no-docs]
   npm run bench -- keyword [--json FILE] [--write-docs|--no-docs]
+  npm run bench -- papers [--json FILE] [--write-docs|--no-docs]
   npm run bench -- runtimes [--quick] [--json FILE] [--write-docs|--no-docs]
   npm run bench -- embed [--quick] [--json FILE] [--write-docs|--no-docs]
   npm run bench -- order [--quick] [--json FILE] [--datasets fashion-mnist,synth-768,glove-100] [--base N] [--efs 10,16,24,32,64] [--queries N]
@@ -135,7 +140,7 @@ const { values, positionals } = parseArgs({
 });
 
 const suite = positionals[0];
-if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'embed', 'order', 'runtimes', 'multivector'].includes(suite)) {
+if (values.help || !['exact', 'ann', 'scaling', 'http', 'filtered', 'keyword', 'papers', 'embed', 'order', 'runtimes', 'multivector'].includes(suite)) {
   console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -166,6 +171,7 @@ try {
   else if (suite === 'http') await http();
   else if (suite === 'filtered') await filtered();
   else if (suite === 'keyword') await keyword();
+  else if (suite === 'papers') await papersSuite();
   else if (suite === 'embed') await embedSuite();
   else if (suite === 'order') await order();
   else if (suite === 'runtimes') await runtimes();
@@ -290,6 +296,10 @@ async function keyword(): Promise<void> {
     writeSection(BENCHMARKS_MD, 'keyword', md);
     console.log(`updated ${path.relative(process.cwd(), BENCHMARKS_MD)}`);
   }
+}
+
+async function papersSuite(): Promise<void> {
+  await papersMain({ command, json: values.json === undefined ? undefined : outFile(values.json), writeDocs });
 }
 
 async function embedSuite(): Promise<void> {

@@ -17,7 +17,11 @@ function run(cmd, args, cwd) {
   return r.status ?? 1;
 }
 
-if (!fs.existsSync(path.join(benchDir, 'node_modules'))) {
+// Suites that need none of bench/'s peers have their own entry and skip the install.
+const PEERLESS = { papers: path.join('bench', 'papers-run.ts') };
+const entry = PEERLESS[process.argv[2]];
+
+if (entry === undefined && !fs.existsSync(path.join(benchDir, 'node_modules'))) {
   console.log('bench: installing the benchmark dependencies (npm ci in bench/) ...');
   if (run(npm, ['ci', '--no-audit', '--no-fund'], benchDir) !== 0) {
     console.error('bench: `npm ci` in bench/ failed');
@@ -33,5 +37,5 @@ if (wantsQuiver && rootPkg.scripts?.['build:wasm'] && fs.existsSync(path.join(ro
   if (run(npm, ['run', '--silent', 'build:wasm'], root) !== 0) console.warn('bench: build:wasm failed; Quiver may be skipped');
 }
 
-const status = run(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', path.join('bench', 'run.ts'), ...args], root);
+const status = run(process.execPath, ['--max-old-space-size=8192', '--import', 'tsx', entry ?? path.join('bench', 'run.ts'), ...args], root);
 process.exit(status);

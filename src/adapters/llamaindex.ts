@@ -97,7 +97,7 @@ export class QuiverVectorStore extends BaseVectorStore<VectorCollection> {
         break;
       case 'hybrid': {
         const alpha = query.alpha;
-        hits = await collection.query({ ...base, vector: requireVector(query), text: requireText(query), mode: 'hybrid', ...(alpha !== undefined ? { fusion: { weights: { vector: alpha, keyword: 1 - alpha } } } : {}) } as AdapterQuery);
+        hits = await collection.query({ ...base, vector: requireVector(query), text: requireText(query), mode: 'hybrid', fusion: alpha !== undefined ? { weights: { vector: alpha, keyword: 1 - alpha } } : 'rrf' } as AdapterQuery);
         break;
       }
       case 'mmr': {

@@ -28,7 +28,7 @@ import type { FilterNode } from '../core/filter/ast.js';
 import { matches } from '../core/filter/evaluate.js';
 import { parseFilter } from '../core/filter/parse.js';
 import { LIMITS } from '../core/lib/limits.js';
-import type { Fusion } from '../core/text/fusion.js';
+import { DEFAULT_FUSION, type Fusion } from '../core/text/fusion.js';
 import type { EmbeddingConfig } from '../embed/types.js';
 import type { Quiver } from './database.js';
 import { yieldToEventLoop } from './yield.js';
@@ -62,7 +62,7 @@ export interface QueryRequest {
   consistency?: 'eventual' | 'read-your-writes';
   /** Default: 'hybrid' with both vector and text, 'keyword' with text only, else 'vector'. */
   mode?: 'vector' | 'keyword' | 'hybrid';
-  /** How hybrid queries combine the rankings (default 'rrf'). */
+  /** How hybrid queries combine the rankings (default: DEFAULT_FUSION, weighted 0.13 vector / 0.87 keyword; docs/text.md). */
   fusion?: 'rrf' | { weights: { vector: number; keyword: number } };
   /** Chunked collections: false returns the chunk records themselves instead of one hit per document. */
   group?: boolean;
@@ -999,7 +999,8 @@ function checkText(text: unknown): string {
 }
 
 function checkFusion(fusion: unknown): Fusion {
-  if (fusion === undefined || fusion === 'rrf') return { method: 'rrf' };
+  if (fusion === undefined) return DEFAULT_FUSION;
+  if (fusion === 'rrf') return { method: 'rrf' };
   const hint = "fusion is 'rrf' or { weights: { vector: number, keyword: number } } (non-negative, not both 0)";
   if (!isPlainObject(fusion) || !isPlainObject(fusion.weights)) throw new QuiverError('INVALID_ARGUMENT', `${hint}; got ${describe(fusion)}.`, { field: 'fusion' });
   rejectUnknown(fusion, ['weights'], { field: 'fusion' });

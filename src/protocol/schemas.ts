@@ -351,7 +351,7 @@ export const QueryRequestSchema = Type.Object(
     consistency: Type.Optional(Type.Union([Type.Literal('eventual'), Type.Literal('read-your-writes')])),
     text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over the documents; with a vector, hybrid search (docs/text.md).' })),
     mode: Type.Optional(Type.Union([Type.Literal('keyword'), Type.Literal('vector'), Type.Literal('hybrid')])),
-    fusion: Type.Optional(Type.Unknown({ description: "Hybrid queries: 'rrf' (default) or { weights: { vector, keyword } }." })),
+    fusion: Type.Optional(Type.Unknown({ description: "Hybrid queries: 'rrf' or { weights: { vector, keyword } }; default: weights vector 0.13, keyword 0.87 (docs/text.md)." })),
     group: Type.Optional(Type.Boolean({ description: 'Chunked collections: false returns chunk records instead of one hit per document.' })),
     chunks: Type.Optional(Type.Number({ description: 'Chunked collections: best chunks per document hit (default 3).' })),
   },

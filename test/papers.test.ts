@@ -78,6 +78,8 @@ describe('the papers app in the server', () => {
       // query({ text }) is hybrid by default on the papers collection, and finds the new paper by its words
       const { plan, hits } = await col.explain({ text: 'pruning proximity graphs', k: 3 });
       assert.equal(plan.strategy, 'hybrid');
+      // the fusion tuned for the built-in model on this corpus (docs/text.md)
+      assert.deepEqual(plan.fusion, { weights: { vector: 0.13, keyword: 0.87 } });
       assert.equal(hits[0].key, 'pruning-neighbour-graphs-for-small-memory-retrieval');
       // and through the client, as the console does
       const client = new QuiverClient({ url: t.url });

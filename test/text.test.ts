@@ -19,7 +19,7 @@ import { isQuiverError } from '../src/core/errors.js';
 import { Analyzer } from '../src/core/text/analyzer.js';
 import { TextIndex } from '../src/core/text/bm25.js';
 import { decodeTextIndex, encodeTextIndex } from '../src/core/text/codec.js';
-import { DEFAULT_FUSION, fuse } from '../src/core/text/fusion.js';
+import { fuse } from '../src/core/text/fusion.js';
 import { porterStem } from '../src/core/text/porter.js';
 import { Prng } from '../src/core/lib/prng.js';
 
@@ -196,7 +196,7 @@ describe('keyword and hybrid queries through the API', () => {
     await db.close();
   });
 
-  it('hybrid search fuses the rankings (RRF or weights; the default is DEFAULT_FUSION), filters both sides, returns min(k, matching)', async () => {
+  it('hybrid search fuses the rankings (RRF or weights; RRF by default here, without the built-in model), filters both sides, returns min(k, matching)', async () => {
     const db = await Quiver.open();
     const col = await library(db);
     // vector ranks from [0, 0]: d0 d1 d2 d3 d4 d5; keyword ranks for "keyword bm25 hybrid": d2, d3 only
@@ -214,13 +214,10 @@ describe('keyword and hybrid queries through the API', () => {
     assert.equal(plan.strategy, 'hybrid');
     assert.deepEqual(plan.fusion, { weights: { vector: 1, keyword: 1 } });
     assert.equal((await col.explain({ vector: [0, 0], text: 'search', k: 2, fusion: 'rrf' })).plan.fusion, 'rrf');
-    // without `fusion`: the tuned weighted fusion (docs/text.md), reported by explain as the weights it used
-    assert.equal(DEFAULT_FUSION.method, 'weighted');
-    const weights = DEFAULT_FUSION.method === 'weighted' ? { vector: DEFAULT_FUSION.vector, keyword: DEFAULT_FUSION.keyword } : null;
+    // without `fusion` and without the built-in model: RRF (the tuned weights are the built-in model's: test/papers.test.ts)
     const byDefault = await col.explain({ vector: [0, 0], text: 'keyword BM25', k: 6 });
-    assert.deepEqual(byDefault.plan.fusion, { weights });
-    const explicit = await col.query({ vector: [0, 0], text: 'keyword BM25', k: 6, fusion: { weights: weights! } });
-    assert.deepEqual(byDefault.hits.map((h) => [h.key, h.score]), explicit.map((h) => [h.key, h.score]));
+    assert.equal(byDefault.plan.fusion, 'rrf');
+    assert.deepEqual(byDefault.hits.map((h) => [h.key, h.score]), rrf.map((h) => [h.key, h.score]));
     // explicit modes
     assert.deepEqual((await col.query({ vector: [0, 0], text: 'keyword', mode: 'vector', k: 1 })).map((h) => h.key), ['d0']);
     assert.deepEqual((await col.query({ vector: [0, 0], text: 'keyword', mode: 'keyword', k: 5 })).map((h) => h.key), ['d2']);

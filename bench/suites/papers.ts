@@ -21,7 +21,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { HYBRID_DEPTH } from '../../src/core/collection/planner.js';
-import { DEFAULT_FUSION, type Fusion, fuse, type Ranked } from '../../src/core/text/fusion.js';
+import { BUILTIN_MODEL_FUSION, type Fusion, fuse, type Ranked } from '../../src/core/text/fusion.js';
 import { Quiver } from '../../src/index.js';
 import { parsePapersJsonl, type Paper } from '../../src/papers/corpus.js';
 import { openPapers, PAPERS_CONFIG } from '../../src/papers/collection.js';
@@ -166,8 +166,8 @@ export async function runPapers(): Promise<Omit<PapersRunResult, 'suite' | 'comm
 
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   const simulationAgrees = {
-    titles: titleLists.filter((l) => same(fused(l, DEFAULT_FUSION).slice(0, K), l.hybrid)).length,
-    questions: questionLists.filter((l) => same(fused(l, DEFAULT_FUSION).slice(0, K), l.hybrid)).length,
+    titles: titleLists.filter((l) => same(fused(l, BUILTIN_MODEL_FUSION).slice(0, K), l.hybrid)).length,
+    questions: questionLists.filter((l) => same(fused(l, BUILTIN_MODEL_FUSION).slice(0, K), l.hybrid)).length,
   };
 
   // the sweep: per weight, per-query title ranks and question nDCG

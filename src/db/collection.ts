@@ -28,7 +28,7 @@ import type { FilterNode } from '../core/filter/ast.js';
 import { matches } from '../core/filter/evaluate.js';
 import { parseFilter } from '../core/filter/parse.js';
 import { LIMITS } from '../core/lib/limits.js';
-import { DEFAULT_FUSION, type Fusion } from '../core/text/fusion.js';
+import { type Fusion, defaultFusion } from '../core/text/fusion.js';
 import type { EmbeddingConfig } from '../embed/types.js';
 import type { Quiver } from './database.js';
 import { yieldToEventLoop } from './yield.js';
@@ -62,7 +62,7 @@ export interface QueryRequest {
   consistency?: 'eventual' | 'read-your-writes';
   /** Default: 'hybrid' with both vector and text, 'keyword' with text only, else 'vector'. */
   mode?: 'vector' | 'keyword' | 'hybrid';
-  /** How hybrid queries combine the rankings (default: DEFAULT_FUSION, weighted 0.13 vector / 0.87 keyword; docs/text.md). */
+  /** How hybrid queries combine the rankings (default: 'rrf'; weighted 0.13 vector / 0.87 keyword in collections embedded by the built-in model; docs/text.md). */
   fusion?: 'rrf' | { weights: { vector: number; keyword: number } };
   /** Chunked collections: false returns the chunk records themselves instead of one hit per document. */
   group?: boolean;
@@ -861,7 +861,7 @@ export class Collection {
     const vector = request.vector === undefined ? null : toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });
     const text = request.text === undefined ? null : checkText(request.text);
     const filter = request.filter === undefined ? null : this.filterOf(request.filter);
-    const fusion = checkFusion(request.fusion);
+    const fusion = checkFusion(request.fusion, engine.definition.embedding?.config === 'builtin');
     const k = checkK(request.k ?? DEFAULT_K);
     const include = checkInclude(request.include);
     const search = checkSearch(request.search);
@@ -998,8 +998,8 @@ function checkText(text: unknown): string {
   return text;
 }
 
-function checkFusion(fusion: unknown): Fusion {
-  if (fusion === undefined) return DEFAULT_FUSION;
+function checkFusion(fusion: unknown, embeddedByBuiltinModel: boolean): Fusion {
+  if (fusion === undefined) return defaultFusion(embeddedByBuiltinModel);
   if (fusion === 'rrf') return { method: 'rrf' };
   const hint = "fusion is 'rrf' or { weights: { vector: number, keyword: number } } (non-negative, not both 0)";
   if (!isPlainObject(fusion) || !isPlainObject(fusion.weights)) throw new QuiverError('INVALID_ARGUMENT', `${hint}; got ${describe(fusion)}.`, { field: 'fusion' });

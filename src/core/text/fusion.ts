@@ -22,13 +22,22 @@ export interface Ranked {
 export type Fusion = { method: 'rrf' } | { method: 'weighted'; vector: number; keyword: number };
 
 /**
- * What a hybrid query without `fusion` uses: the weighted sum of min-max normalised scores with the
- * keyword side weighted up. Plain RRF gives a weak embedder's ranking as much say as BM25's, and on the
- * Quiver Papers benchmark (built-in USE-lite embedder) that loses to BM25 alone on both query sets;
- * these weights are the ones selected there (docs/benchmarks.md#quiver-papers-search-quality, `npm run
- * bench -- papers`): never below BM25 on title -> abstract, above it on paraphrased questions.
+ * What a hybrid query without `fusion` uses in a collection embedded by the built-in model: the weighted
+ * sum of min-max normalised scores with the keyword side weighted up. Plain RRF gives that weak
+ * embedder's ranking as much say as BM25's, and on the Quiver Papers benchmark it loses to BM25 alone on
+ * both query sets; these weights are the ones selected there (docs/benchmarks.md#quiver-papers-search-quality,
+ * `npm run bench -- papers`): never below BM25 on title -> abstract, above it on paraphrased questions.
  */
-export const DEFAULT_FUSION: Fusion = Object.freeze({ method: 'weighted', vector: 0.13, keyword: 0.87 });
+export const BUILTIN_MODEL_FUSION: Fusion = Object.freeze({ method: 'weighted', vector: 0.13, keyword: 0.87 });
+
+/**
+ * The default fusion of a hybrid query. The tuned weights belong to the built-in model; any other
+ * embedder (or vectors the caller brings) gets RRF, which needs no calibration and assumes nothing
+ * about the embedder's quality — weights tuned for a weak model would mute a strong one.
+ */
+export function defaultFusion(embeddedByBuiltinModel: boolean): Fusion {
+  return embeddedByBuiltinModel ? BUILTIN_MODEL_FUSION : { method: 'rrf' };
+}
 
 export interface Fused {
   id: number;

@@ -61,6 +61,7 @@ const auth = server.config.apiKeys.length > 0 ? ' -H "Authorization: Bearer $KEY
 console.log(`
 Quiver is serving ${server.config.dataDir} at ${url}  (Ctrl-C stops it gracefully)
   Papers:      ${url}/#/papers  (Quiver Papers: hybrid search over ${await server.db.collection('papers').count().catch(() => 0)} papers, related papers, a topic map)
+  digest:      ${url}/#/subscribe  (daily emails of new papers; sending needs QUIVER_SMTP_URL and QUIVER_DIGEST_SECRET: docs/papers.md)
   console:     ${url}/#/collections  (collections, search, records, and a 2-D map of any collection)
   API docs:    ${url}/docs  ·  OpenAPI: ${url}/openapi.json  ·  metrics: ${url}/metrics
   try:         curl${auth} ${url}/v1/collections

@@ -111,7 +111,8 @@ describe('server configuration', () => {
     assert.equal(loadConfig({ env: { QUIVER_EMBEDDING: 'false' } }).embedding, null);
     assert.deepEqual(loadConfig({ env: { QUIVER_EMBEDDING: '{"provider":"transformers","model":"m","localPath":"./models/m"}' } }).embedding, { provider: 'transformers', model: 'm', localPath: './models/m' });
     assert.deepEqual(loadConfig({ env: { QUIVER_LIMITS_EMBEDDING_INPUTS_MAX: '16' } }).limits.embeddingInputsMax, 16);
-    rejects(() => loadConfig({ env: { QUIVER_CLUSTER_NATS: 'nats://x' } }), 'UNSUPPORTED', /cluster/i);
+    assert.deepEqual(loadConfig({ env: { QUIVER_CLUSTER_NATS: 'nats://x', QUIVER_CLUSTER_SHARDS: '8' } }).cluster, { nats: 'nats://x', shards: 8 });
+    rejects(() => loadConfig({ env: { QUIVER_CLUSTER_SHARDS: '0' } }), 'INVALID_ARGUMENT', /cluster/i);
     assert.deepEqual(parseApiKeys(' a:admin , ,b:read-only '), [{ key: 'a', role: 'admin' }, { key: 'b', role: 'read-only' }]);
   });
 

@@ -73,7 +73,10 @@ const ALLOWED: Record<string, string[]> = {
   server: ['index', 'db', 'protocol', 'papers'],
   // the CLI works over the public entry (index: the embedded database, verifyStore) or the HTTP client,
   // and starts the server for `quiver serve`; of core it uses only the error type and the limits
-  cli: ['db', 'client', 'protocol', 'server', 'index', 'papers', 'core/errors', 'core/lib/limits'],
+  cli: ['db', 'client', 'protocol', 'server', 'index', 'papers', 'cluster', 'core/errors', 'core/lib/limits'],
+  // cluster (docs/cluster.md): nodes hold local databases (index) behind the ordinary server, and the
+  // router validates writes with the engine's own checks (core) before publishing them to NATS
+  cluster: ['index', 'db', 'protocol', 'server', 'core/*'],
   index: ['*'],
   // the public API every entry point re-exports: the database and its types, the memory adapter
   api: ['db', 'core/*', 'storage/adapter', 'storage/memory'],

@@ -58,7 +58,19 @@ export const ServerConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     )),
-    cluster: Type.Object({ nats: Type.String() }, { additionalProperties: false }),
+    cluster: Type.Object(
+      {
+        nats: Type.String({ minLength: 1, description: 'NATS servers of the cluster, comma-separated (docs/cluster.md).' }),
+        nodeId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: "This node's id (default: a random id kept in the data directory)." })),
+        shards: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'Default shards of a new collection (4).' })),
+        replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, description: 'Default replicas of each shard (2).' })),
+        streamReplicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 5, description: 'JetStream replicas of each stream and bucket (3; 1 with a single nats-server).' })),
+        hedgeMs: Type.Optional(Type.Integer({ minimum: 1, description: 'Ask another replica when one has not answered a read after this long (200).' })),
+        heartbeatMs: Type.Optional(Type.Integer({ minimum: 100, description: 'Membership heartbeat period (1000).' })),
+        livenessMs: Type.Optional(Type.Integer({ minimum: 500, description: 'A node unheard of this long is down (4000).' })),
+      },
+      { additionalProperties: false },
+    ),
     papers: Type.Partial(
       Type.Object(
         {
@@ -96,6 +108,8 @@ export interface ServerConfig {
   papers: { enabled: boolean; corpus?: string };
   /** Quiver Papers' daily digest (docs/papers.md, "Daily digest"). */
   digest?: DigestConfig;
+  /** Run as a cluster node (docs/cluster.md): `quiver serve --cluster`, startClusterNode. */
+  cluster?: Static<typeof ServerConfigSchema>['cluster'];
 }
 
 export type DigestConfig = Partial<{ enabled: boolean; hour: number; secret: string; publicUrl: string; papersMax: number; cutoffLagMs: number; checkEveryMs: number }>;
@@ -137,12 +151,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     checkAgainstSchema(layer.values, layer.source);
     for (const [field, value] of Object.entries(layer.values)) {
       const resolved = (PATH_FIELDS as readonly string[]).includes(field) && value !== '' ? resolve(layer.base, value as string) : value;
-      if (field === 'limits' || field === 'smtp' || field === 'papers' || field === 'digest') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
+      if (field === 'limits' || field === 'smtp' || field === 'papers' || field === 'digest' || field === 'cluster') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
       else merged[field] = resolved;
     }
-  }
-  if (merged.cluster !== undefined) {
-    throw new QuiverError('UNSUPPORTED', 'Clustering ("cluster") is not available in this version of Quiver; run a single node.', { field: 'cluster' });
   }
   const dataDir = (merged.dataDir as string | undefined) ?? resolve(cwd, 'quiver-data');
   const limits = { ...DEFAULT_LIMITS, ...(merged.limits as object) };
@@ -164,6 +175,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
     ...(merged.smtp !== undefined ? { smtp: merged.smtp as ServerConfig['smtp'] } : {}),
     papers: { enabled: false, ...(merged.papers as Partial<ServerConfig['papers']> | undefined) },
     ...(merged.digest !== undefined ? { digest: merged.digest as DigestConfig } : {}),
+    ...(merged.cluster !== undefined ? { cluster: merged.cluster as ServerConfig['cluster'] } : {}),
   };
 }
 

@@ -40,6 +40,9 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const config = options.resolvedConfig ?? loadConfig({ file: options.configFile, env: options.env, overrides: options.config });
+  if (config.cluster !== undefined && options.db === undefined) {
+    throw new QuiverError('UNSUPPORTED', 'The configuration has "cluster": start a cluster node (quiver serve, or startClusterNode from src/cluster), not a single server.', { field: 'cluster' });
+  }
   const ownsDb = options.db === undefined;
   const db = options.db ?? (await Quiver.open({ path: config.dataDir, durability: config.durability }));
   let built;

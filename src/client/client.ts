@@ -41,6 +41,7 @@ import type {
   WriteResult,
 } from '../protocol/types.js';
 import { decodeF32, encodeF32, isF32Vector } from '../protocol/vectors.js';
+import { mergeSequences } from '../protocol/sequence.js';
 import type { DigestReportBody, SubscribeResponseBody, SubscriptionBody, SubscriptionListBody } from '../protocol/papers.js';
 
 export type PaperInput = PaperInputBody;
@@ -83,6 +84,8 @@ export class QuiverClient {
   private readonly headers: Record<string, string>;
   private readonly fetchImpl: typeof fetch;
   private closed = false;
+  /** The merged write token of each collection's writes through this client (read-your-writes). */
+  private readonly sequences = new Map<string, string>();
 
   constructor(options: QuiverClientOptions) {
     if (typeof options !== 'object' || options === null || typeof options.url !== 'string') {
@@ -112,6 +115,18 @@ export class QuiverClient {
   }
 
   // ---- the database's methods ----
+
+
+  /** @internal Remembers a write's token: read-your-writes queries through this client wait for it. */
+  rememberSequence(collection: string, sequence: string | undefined): void {
+    const merged = mergeSequences(this.sequences.get(collection), sequence);
+    if (merged !== undefined) this.sequences.set(collection, merged);
+  }
+
+  /** @internal The token covering this client's writes to a collection, if any. */
+  sequenceOf(collection: string): string | undefined {
+    return this.sequences.get(collection);
+  }
 
   async createCollection(name: string, config: CollectionConfig): Promise<RemoteCollection> {
     const body = { ...config, name };
@@ -248,12 +263,17 @@ export class RemoteCollection {
 
   /** Inserts or replaces whole records; the batch is atomic. */
   async upsert(records: RecordInput[]): Promise<WriteResult> {
-    return this.client.request('POST', `${this.path}/upsert`, { body: { records: mapArray(records, (r) => this.recordOut(r)) } });
+    return this.remember(await this.client.request<WriteResult>('POST', `${this.path}/upsert`, { body: { records: mapArray(records, (r) => this.recordOut(r)) } }));
+  }
+
+  private remember(result: WriteResult): WriteResult {
+    this.client.rememberSequence(this.name, result?.sequence);
+    return result;
   }
 
   /** Changes parts of existing records (metadata shallow-merged). */
   async update(updates: UpdateInput[]): Promise<WriteResult> {
-    return this.client.request('POST', `${this.path}/update`, { body: { records: mapArray(updates, (u) => this.recordOut(u)) } });
+    return this.remember(await this.client.request<WriteResult>('POST', `${this.path}/update`, { body: { records: mapArray(updates, (u) => this.recordOut(u)) } }));
   }
 
   /** A record or update with its vector (or multi-vector collections' vectors) encoded for the wire. */
@@ -273,7 +293,7 @@ export class RemoteCollection {
 
   /** Deletes by keys (missing keys are ignored) or by filter; `count` says how many existed. */
   async delete(keysOrFilter: string[] | { filter: unknown }): Promise<WriteResult> {
-    return this.client.request('POST', `${this.path}/delete`, { body: Array.isArray(keysOrFilter) ? { keys: keysOrFilter } : keysOrFilter });
+    return this.remember(await this.client.request<WriteResult>('POST', `${this.path}/delete`, { body: Array.isArray(keysOrFilter) ? { keys: keysOrFilter } : keysOrFilter }));
   }
 
   async count(options?: { filter?: unknown }): Promise<number> {
@@ -351,6 +371,8 @@ export class RemoteCollection {
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new QuiverError('INVALID_ARGUMENT', 'signal is an AbortSignal.', { field: 'signal' });
     if (signal?.aborted) throw new QuiverError('ABORTED', `The query was aborted: ${String(signal.reason ?? 'abort signal')}.`, { reason: String(signal.reason ?? '') });
     const body: Record<string, unknown> = rest.vector === undefined ? { ...rest } : { ...rest, vector: this.client.vectorOut(rest.vector) };
+    // read-your-writes: the server (a cluster) waits until the replicas it reads have this client's writes
+    if (rest.consistency === 'read-your-writes' && rest.sequence === undefined && this.client.sequenceOf(this.name) !== undefined) body.sequence = this.client.sequenceOf(this.name);
     if (rest.multivector !== undefined) body.multivector = mapArray(rest.multivector, (v) => this.client.vectorOut(v as VectorInput));
     return { body, signal };
   }

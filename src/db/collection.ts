@@ -60,6 +60,8 @@ export interface QueryRequest {
   minScore?: number;
   signal?: AbortSignal;
   consistency?: 'eventual' | 'read-your-writes';
+  /** read-your-writes in a cluster: the write token to wait for; a single node always reads its writes. */
+  sequence?: string;
   /** Default: 'hybrid' with both vector and text, 'keyword' with text only, else 'vector'. */
   mode?: 'vector' | 'keyword' | 'hybrid';
   /** How hybrid queries combine the rankings (default: 'rrf'; weighted 0.13 vector / 0.87 keyword in collections embedded by the built-in model; docs/text.md). */
@@ -855,7 +857,7 @@ export class Collection {
   private run(request: QueryRequest, explain: boolean): { plan?: QueryPlan; hits: Hit[]; engine: CollectionEngine; include: boolean } {
     const engine = this.db.engine(this.name);
     if (!isPlainObject(request as unknown)) throw new QuiverError('INVALID_ARGUMENT', `A query is an object { vector, k } or { text, k }; got ${describe(request)}.`, {});
-    rejectUnknown(request as unknown as Record<string, unknown>, ['vector', 'text', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'mode', 'fusion', 'group', 'chunks'], {});
+    rejectUnknown(request as unknown as Record<string, unknown>, ['vector', 'text', 'k', 'filter', 'include', 'search', 'minScore', 'signal', 'consistency', 'sequence', 'mode', 'fusion', 'group', 'chunks'], {});
     throwIfAborted(request.signal);
     const mode = checkMode(request);
     const vector = request.vector === undefined ? null : toStoredVector(request.vector, engine.definition.dimension, engine.definition.metric, { field: 'vector' });

@@ -349,6 +349,7 @@ export const QueryRequestSchema = Type.Object(
     ),
     minScore: Type.Optional(Type.Number()),
     consistency: Type.Optional(Type.Union([Type.Literal('eventual'), Type.Literal('read-your-writes')])),
+    sequence: Type.Optional(Type.String({ maxLength: 8192, description: "read-your-writes: the write token to wait for (a write's `sequence`; Quiver's client sends it)." })),
     text: Type.Optional(Type.String({ description: 'Keyword text: BM25 over the documents; with a vector, hybrid search (docs/text.md).' })),
     mode: Type.Optional(Type.Union([Type.Literal('keyword'), Type.Literal('vector'), Type.Literal('hybrid')])),
     fusion: Type.Optional(Type.Unknown({ description: "Hybrid queries: 'rrf' or { weights: { vector, keyword } }; default: weights vector 0.13, keyword 0.87 (docs/text.md)." })),

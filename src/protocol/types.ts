@@ -72,6 +72,8 @@ export interface QueryRequest {
   /** Aborts the HTTP request (embedded: the query); the promise rejects with ABORTED. */
   signal?: AbortSignal;
   consistency?: 'eventual' | 'read-your-writes';
+  /** read-your-writes: the write token(s) to wait for (merged); Quiver's client fills it in. */
+  sequence?: string;
   text?: string;
   mode?: 'keyword' | 'vector' | 'hybrid';
   fusion?: unknown;

@@ -95,8 +95,13 @@ export class ClusterNode {
       const js = jetstream(nc);
       const jsm = await jetstreamManager(nc);
       const kvm = new Kvm(js);
-      const collectionsKv = await kvm.create(COLLECTIONS_BUCKET, { history: 1, replicas: full.streamReplicas });
-      const nodesKv = await kvm.create(NODES_BUCKET, { history: 1, replicas: full.streamReplicas, ttl: Math.max(10_000, full.livenessMs * 3) });
+      // a NATS cluster that has just started elects its JetStream leaders for a few seconds
+      const [collectionsKv, nodesKv] = await whenJetStreamAnswers(async () => {
+        const collections = await kvm.create(COLLECTIONS_BUCKET, { history: 1, replicas: full.streamReplicas });
+        const nodes = await kvm.create(NODES_BUCKET, { history: 1, replicas: full.streamReplicas, ttl: Math.max(10_000, full.livenessMs * 3) });
+        await nodes.put(id, JSON.stringify({ id, startedAt: new Date().toISOString(), replicas: {} }));
+        return [collections, nodes] as const;
+      });
       const node = new ClusterNode(full, id, nc, js, jsm, collectionsKv, nodesKv, options.log ?? silent);
       await node.run();
       return node;
@@ -290,6 +295,22 @@ export class ClusterNode {
     this.replicas.clear();
     await this.nodesKv.delete(this.id).catch(() => undefined);
     await this.nc.drain().catch(() => undefined);
+  }
+}
+
+/** Retries `fn` while JetStream is not answering yet (leader elections), up to 30 s. */
+async function whenJetStreamAnswers<T>(fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      const text = `${(error as Error).message} ${String((error as { cause?: Error }).cause?.message ?? '')}`;
+      if (Date.now() > deadline || !/no responders|not enabled|timeout|TIMEOUT|leader|insufficient resources|temporarily unavailable/i.test(text)) {
+        throw new QuiverError('UNAVAILABLE', `JetStream did not answer: ${text}. Is nats-server running with JetStream (-js), with a quorum of its cluster up?`, {}, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
 }
 

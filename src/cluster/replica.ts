@@ -61,25 +61,32 @@ export class ShardReplica {
       throw new QuiverError('UNAVAILABLE', `Replica ${this.definition.name}/${this.shard} applied ${this.applied} but the stream starts at ${info.state.first_seq}.`, {});
     }
     this.markReadyIfCaughtUp();
-    const consumer = await this.js.consumers.get(
-      streamName(this.definition.id, this.shard),
-      this.applied > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied + 1 } : { deliver_policy: DeliverPolicy.All },
-    );
-    this.messages = await consumer.consume();
-    this.consuming = this.consume(this.messages);
+    this.consuming = this.supervise();
     this.persistTimer = setInterval(() => this.persistApplied(), 250);
     this.persistTimer.unref();
   }
 
-  private async consume(messages: ConsumerMessages): Promise<void> {
-    try {
-      for await (const message of messages) {
+  /**
+   * Consumes from `applied + 1` with an ordered consumer; when the consumption ends (a NATS server went
+   * away with the consumer, a stream leader moved), starts again from what is applied.
+   */
+  private async supervise(): Promise<void> {
+    const stream = streamName(this.definition.id, this.shard);
+    while (!this.closed) {
+      try {
+        const consumer = await this.js.consumers.get(stream, this.applied > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied + 1 } : { deliver_policy: DeliverPolicy.All });
         if (this.closed) break;
-        if (message.seq <= this.applied) continue;
-        await this.apply(message.seq, message.data);
+        // heartbeats every second: a consumer lost with its server is noticed in about two
+        this.messages = await consumer.consume({ expires: 5000, idle_heartbeat: 1000 });
+        for await (const message of this.messages) {
+          if (this.closed) break;
+          if (message.seq <= this.applied) continue;
+          await this.apply(message.seq, message.data);
+        }
+      } catch (error) {
+        if (!this.closed) this.log.error({ err: error, collection: this.definition.name, shard: this.shard, applied: this.applied }, 'replica consumption interrupted; resuming');
       }
-    } catch (error) {
-      if (!this.closed) this.log.error({ err: error, collection: this.definition.name, shard: this.shard }, 'replica stopped consuming');
+      if (!this.closed) await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 

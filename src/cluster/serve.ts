@@ -18,7 +18,13 @@ export async function startClusterNode(options: StartServerOptions & { cluster?:
   const config: ServerConfig = options.resolvedConfig ?? loadConfig({ file: options.configFile, env: options.env, overrides: options.config });
   const settings = { ...config.cluster, ...options.cluster };
   if (settings.nats === undefined) throw new Error('startClusterNode needs cluster.nats (the NATS servers)');
-  const node = await ClusterNode.start({ ...settings, nats: settings.nats, dataDir: config.dataDir });
+  const log = settings.log ?? {
+    info: (fields: Record<string, unknown>, message: string) => {
+      if (config.logLevel === 'info' || config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`quiver cluster: ${message} ${JSON.stringify(fields)}\n`);
+    },
+    error: (fields: Record<string, unknown>, message: string) => process.stderr.write(`quiver cluster error: ${message} ${String((fields.err as Error | undefined)?.stack ?? '')} ${JSON.stringify({ ...fields, err: undefined })}\n`),
+  };
+  const node = await ClusterNode.start({ ...settings, nats: settings.nats, dataDir: config.dataDir, log });
   const cluster = new ClusterDatabase(node);
   let server: RunningServer;
   try {

@@ -193,7 +193,14 @@ export const CollectionConfigSchema = Type.Object(
 );
 
 export const CreateCollectionRequestSchema = Type.Composite(
-  [Type.Object({ name: Type.String({ description: `1-${LIMITS.collectionNameMax} characters of [A-Za-z0-9_.-], starting with a letter or digit.` }) }), CollectionConfigSchema],
+  [
+    Type.Object({
+      name: Type.String({ description: `1-${LIMITS.collectionNameMax} characters of [A-Za-z0-9_.-], starting with a letter or digit.` }),
+      shards: Type.Optional(Type.Integer({ description: 'Cluster only (docs/cluster.md): shards of the collection (default from cluster.shards).' })),
+      replicas: Type.Optional(Type.Integer({ description: 'Cluster only: replicas of each shard (default from cluster.replicas).' })),
+    }),
+    CollectionConfigSchema,
+  ],
   { additionalProperties: false },
 );
 

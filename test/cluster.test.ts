@@ -146,6 +146,7 @@ describe('cluster on NATS JetStream', { skip, timeout: 240_000 }, () => {
   });
 
   after(async () => {
+    if (process.env.QUIVER_CLUSTER_LOGS) nodes.forEach((n, i) => writeFileSync(join(process.env.QUIVER_CLUSTER_LOGS!, `node${i}.log`), n.proc.output));
     for (const n of nodes) n.proc.child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 500));
     for (const n of nodes) n.proc.child.kill('SIGKILL');

@@ -226,7 +226,7 @@ export class ClusterNode {
         if (!this.assignment(def, shard, live).includes(this.id)) continue;
         wanted.add(key);
         if (!this.replicas.has(key) && !this.starting.has(key)) {
-          const replica = new ShardReplica(def, shard, join(this.options.dataDir, 'replicas', `${def.id}-${shard}`), this.js, this.jsm, this.log);
+          const replica = new ShardReplica(def, shard, join(this.options.dataDir, 'replicas', `${def.id}-${shard}`), this.nc, this.jsm, this.log);
           const started = replica.open().then(
             () => {
               if (this.closed || !this.catalog.has(def.name)) return replica.close({ removeData: !this.closed });

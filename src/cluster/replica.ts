@@ -6,11 +6,12 @@
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { type Collection, Quiver, QuiverError, isQuiverError } from '../index.js';
 import type { ClusterCollectionDefinition } from './definition.js';
 import { decodeWal } from './messages.js';
-import { streamName } from './names.js';
+import { streamName, walSubject } from './names.js';
 
 /** How many write results (delete counts) a replica remembers for routers that ask after the fact. */
 const RESULTS_KEPT = 10_000;
@@ -25,7 +26,6 @@ export class ShardReplica {
   applied = 0;
   ready = false;
   private db: Quiver | null = null;
-  private messages: ConsumerMessages | null = null;
   private consuming: Promise<void> | null = null;
   private readyAt = 0;
   private persistedApplied = 0;
@@ -38,7 +38,7 @@ export class ShardReplica {
     readonly definition: ClusterCollectionDefinition,
     readonly shard: number,
     readonly dir: string,
-    private readonly js: JetStreamClient,
+    private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly log: ReplicaLog,
   ) {}
@@ -64,30 +64,56 @@ export class ShardReplica {
     this.consuming = this.supervise();
     this.persistTimer = setInterval(() => this.persistApplied(), 250);
     this.persistTimer.unref();
+
   }
 
   /**
-   * Consumes from `applied + 1` with an ordered consumer; when the consumption ends (a NATS server went
-   * away with the consumer, a stream leader moved), starts again from what is applied.
+   * Reads the stream from `applied + 1`, one message at a time by sequence. Every read is a plain
+   * request with a timeout, so a NATS server or stream leader going away costs a retry, not a consumer
+   * to recover. A core subscription to the shard's subject wakes the loop when a write arrives (with a
+   * poll as fallback). Batched reads (nats-server 2.11's batch direct get, or an ordered consumer)
+   * would cut the round trips per message; see docs/cluster.md.
    */
   private async supervise(): Promise<void> {
     const stream = streamName(this.definition.id, this.shard);
+    const subscription = this.nc.subscribe(walSubject(this.definition.id, this.shard), { callback: () => this.wake?.() });
+    this.unsubscribe = () => subscription.unsubscribe();
     while (!this.closed) {
+      let message;
       try {
-        const consumer = await this.js.consumers.get(stream, this.applied > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.applied + 1 } : { deliver_policy: DeliverPolicy.All });
-        if (this.closed) break;
-        // heartbeats every second: a consumer lost with its server is noticed in about two
-        this.messages = await consumer.consume({ expires: 5000, idle_heartbeat: 1000 });
-        for await (const message of this.messages) {
-          if (this.closed) break;
-          if (message.seq <= this.applied) continue;
-          await this.apply(message.seq, message.data);
-        }
+        message = await this.jsm.streams.getMessage(stream, { seq: this.applied + 1 });
       } catch (error) {
-        if (!this.closed) this.log.error({ err: error, collection: this.definition.name, shard: this.shard, applied: this.applied }, 'replica consumption interrupted; resuming');
+        if (!this.closed) this.log.error({ err: error, collection: this.definition.name, shard: this.shard, applied: this.applied }, 'reading the shard stream failed; retrying');
+        await this.idle(500);
+        continue;
       }
-      if (!this.closed) await new Promise((resolve) => setTimeout(resolve, 500));
+      if (this.closed) break;
+      if (message === null) {
+        await this.idle(1000);
+        continue;
+      }
+      try {
+        await this.apply(message.seq, message.data);
+      } catch (error) {
+        this.log.error({ err: error, collection: this.definition.name, shard: this.shard, seq: message.seq }, 'applying a message failed; retrying');
+        await this.idle(1000);
+      }
     }
+  }
+
+  private wake: (() => void) | null = null;
+  private unsubscribe: (() => void) | null = null;
+
+  /** Waits `ms`, or less when a write to the shard arrives. */
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
   }
 
   private async apply(seq: number, data: Uint8Array): Promise<void> {
@@ -157,12 +183,14 @@ export class ShardReplica {
     if (this.closed) return;
     this.closed = true;
     if (this.persistTimer) clearInterval(this.persistTimer);
+
     for (const w of this.waiters) {
       clearTimeout(w.timer);
       w.reject(new QuiverError('UNAVAILABLE', `Replica ${this.definition.name}/${this.shard} closed.`, {}));
     }
     this.waiters = [];
-    await this.messages?.close().catch(() => undefined);
+    this.unsubscribe?.();
+    this.wake?.();
     await this.consuming;
     if (!options.removeData) this.persistApplied();
     await this.db?.close();

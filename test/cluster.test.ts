@@ -95,7 +95,22 @@ cluster {
   return { procs, urls: clientPorts.map((p) => `nats://127.0.0.1:${p}`) };
 }
 
+const BIN = join(import.meta.dirname, '..', 'bin', 'quiver.mjs');
+/** The cluster settings of test/support/cluster-node.ts, as QUIVER_CLUSTER_* variables for the CLI. */
+const CLUSTER_ENV = { QUIVER_CLUSTER_SHARDS: '3', QUIVER_CLUSTER_REPLICAS: '2', QUIVER_CLUSTER_STREAM_REPLICAS: '3', QUIVER_CLUSTER_HEARTBEAT_MS: '300', QUIVER_CLUSTER_LIVENESS_MS: '1500', QUIVER_CLUSTER_HEDGE_MS: '150', QUIVER_EMBEDDING: 'none', QUIVER_LOG_LEVEL: 'warn' };
+
+/** Nodes 0 and 1 through startClusterNode in a child process; node 2 through `quiver serve --cluster`. */
 function startNode(i: number, nats: string): { proc: Proc; ready: Promise<string> } {
+  if (i === 2) {
+    const child = spawn(process.execPath, [BIN, '--data', join(ROOT, `quiver${i}`), 'serve', '--port', '0', '--cluster', nats], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...CLUSTER_ENV, QUIVER_CLUSTER_NODE_ID: `q${i}` },
+    });
+    const proc: Proc = { child, output: '' };
+    child.stdout!.on('data', (d: Buffer) => (proc.output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (proc.output += d.toString()));
+    return { proc, ready: waitFor(proc, /serving at (\S+)/, 90_000, `quiver node ${i} (CLI)`).then((m) => m[1]) };
+  }
   const proc = start(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'cluster-node.ts'), join(ROOT, `quiver${i}`), nats, `q${i}`]);
   return { proc, ready: waitFor(proc, /READY (\S+)/, 90_000, `quiver node ${i}`).then((m) => m[1]) };
 }
@@ -199,6 +214,11 @@ describe('cluster on NATS JetStream', { skip, timeout: 240_000 }, () => {
     const docs = status.collections.find((c) => c.name === 'docs')!;
     assert.equal(docs.shards.length, 3);
     for (const s of docs.shards) assert.equal(s.stream.replicas, 3);
+    const cli = spawnSync(process.execPath, [BIN, 'cluster', 'status', '--cluster', nats.urls.join(','), '--json'], { encoding: 'utf8' });
+    assert.equal(cli.status, 0, cli.stderr);
+    const printed = JSON.parse(cli.stdout) as typeof status;
+    assert.deepEqual(printed.nodes.map((n) => n.id).sort(), ['q0', 'q1', 'q2']);
+    assert.equal(printed.collections[0].shards.every((s) => s.replicas.length >= 1), true);
   });
 
   it('kill -9 of a Quiver node during writes: no acknowledged write lost, queries complete after failover', async () => {

@@ -113,6 +113,8 @@ describe('server configuration', () => {
     assert.deepEqual(loadConfig({ env: { QUIVER_LIMITS_EMBEDDING_INPUTS_MAX: '16' } }).limits.embeddingInputsMax, 16);
     assert.deepEqual(loadConfig({ env: { QUIVER_CLUSTER_NATS: 'nats://x', QUIVER_CLUSTER_SHARDS: '8' } }).cluster, { nats: 'nats://x', shards: 8 });
     rejects(() => loadConfig({ env: { QUIVER_CLUSTER_SHARDS: '0' } }), 'INVALID_ARGUMENT', /cluster/i);
+    rejects(() => loadConfig({ env: { QUIVER_CLUSTER_SHARDS: '2' } }), 'INVALID_ARGUMENT', /nats/);
+    assert.deepEqual(loadConfig({ env: { QUIVER_CLUSTER_SHARDS: '2' }, overrides: { cluster: { nats: 'nats://y' } } }).cluster, { shards: 2, nats: 'nats://y' });
     assert.deepEqual(parseApiKeys(' a:admin , ,b:read-only '), [{ key: 'a', role: 'admin' }, { key: 'b', role: 'read-only' }]);
   });
 

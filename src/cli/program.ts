@@ -62,8 +62,17 @@ Exit codes (docs/cli.md):
     .option('--port <port>', 'TCP port (env QUIVER_PORT; default 6333; 0 picks a free one)')
     .option('--host <host>', 'interface to listen on (env QUIVER_HOST; default 127.0.0.1)')
     .option('--config <file>', 'a quiver.config.json (docs/server.md); QUIVER_* variables and flags override it')
+    .option('--cluster <nats>', 'join a Quiver cluster through these NATS servers, e.g. nats://a:4222,nats://b:4222 (env QUIVER_CLUSTER_NATS; docs/cluster.md)')
     .addHelpText('after', '\nAPI keys, CORS, limits and the backup directory come from the file or QUIVER_* variables (docs/server.md).')
     .action(run('serve', async () => (await import('./commands/serve.js')).serveCommand));
+
+  const cluster = program.command('cluster').description('a Quiver cluster on NATS JetStream (docs/cluster.md)');
+  cluster
+    .command('status')
+    .description('nodes, collections, shards, replicas and their lag')
+    .option('--cluster <nats>', 'NATS servers of the cluster (env QUIVER_CLUSTER_NATS)')
+    .option('--json', 'print JSON')
+    .action(run('cluster status', async () => (await import('./commands/cluster.js')).clusterStatusCommand));
 
   const collections = program.command('collections').description('create, list and drop collections');
   collections

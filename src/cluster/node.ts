@@ -299,7 +299,7 @@ export class ClusterNode {
 }
 
 /** Retries `fn` while JetStream is not answering yet (leader elections), up to 30 s. */
-async function whenJetStreamAnswers<T>(fn: () => Promise<T>): Promise<T> {
+export async function whenJetStreamAnswers<T>(fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

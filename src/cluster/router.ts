@@ -16,7 +16,7 @@ import type { ClusterCollectionDefinition } from './definition.js';
 import { shardOf } from './hash.js';
 import { type WalMessage, encodeWal } from './messages.js';
 import { collectionKey, streamName, walSubject } from './names.js';
-import type { ClusterNode } from './node.js';
+import { type ClusterNode, whenJetStreamAnswers } from './node.js';
 import { type RpcRequest, hedged, requestNode } from './rpc.js';
 
 /** How long a request waits for each shard to have a ready replica (a new collection, a failover). */
@@ -65,14 +65,14 @@ export class ClusterDatabase {
     const def: ClusterCollectionDefinition = { name, id: randomUUID().replace(/-/g, '').slice(0, 16), config: engineConfig, shards, replicas, createdAt: new Date().toISOString() };
     if (this.node.catalog.has(name) || (await this.node.collectionsKv.get(collectionKey(name)))?.operation === 'PUT') throw exists(name);
     for (let shard = 0; shard < shards; shard++) {
-      await this.node.jsm.streams.add({
+      await whenJetStreamAnswers(() => this.node.jsm.streams.add({
         name: streamName(def.id, shard),
         subjects: [walSubject(def.id, shard)],
         num_replicas: this.node.options.streamReplicas,
         storage: StorageType.File,
         retention: RetentionPolicy.Limits,
         duplicate_window: 120_000_000_000, // 2 minutes, in nanoseconds: retried publishes are stored once
-      });
+      }));
     }
     try {
       await this.node.collectionsKv.create(collectionKey(name), JSON.stringify(def));

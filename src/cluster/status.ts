@@ -29,14 +29,19 @@ export async function clusterStatus(nats: string): Promise<ClusterStatus> {
     const collectionsKv = await kvm.open(COLLECTIONS_BUCKET);
     const now = Date.now();
     const beats: (NodeHeartbeat & { created: Date })[] = [];
-    for await (const key of await nodesKv.keys()) {
+    // keys() follows the bucket while it lists, so a key written meanwhile may come twice
+    const nodeKeys = new Set<string>();
+    for await (const key of await nodesKv.keys()) nodeKeys.add(key);
+    for (const key of nodeKeys) {
       const entry = await nodesKv.get(key);
       if (entry?.operation === 'PUT') beats.push({ ...entry.json<NodeHeartbeat>(), created: entry.created });
     }
     // live as the nodes judge it: a heartbeat within the last few seconds
     const live = beats.filter((b) => now - b.created.getTime() < 5000);
     const collections: ClusterStatus['collections'] = [];
-    for await (const key of await collectionsKv.keys()) {
+    const collectionKeys = new Set<string>();
+    for await (const key of await collectionsKv.keys()) collectionKeys.add(key);
+    for (const key of collectionKeys) {
       const entry = await collectionsKv.get(key);
       if (entry?.operation !== 'PUT') continue;
       const def = entry.json<ClusterCollectionDefinition>();

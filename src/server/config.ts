@@ -60,7 +60,7 @@ export const ServerConfigSchema = Type.Object(
     )),
     cluster: Type.Object(
       {
-        nats: Type.String({ minLength: 1, description: 'NATS servers of the cluster, comma-separated (docs/cluster.md).' }),
+        nats: Type.Optional(Type.String({ minLength: 1, description: 'NATS servers of the cluster, comma-separated (docs/cluster.md); required with any other cluster field.' })),
         nodeId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: "This node's id (default: a random id kept in the data directory)." })),
         shards: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'Default shards of a new collection (4).' })),
         replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, description: 'Default replicas of each shard (2).' })),
@@ -109,7 +109,7 @@ export interface ServerConfig {
   /** Quiver Papers' daily digest (docs/papers.md, "Daily digest"). */
   digest?: DigestConfig;
   /** Run as a cluster node (docs/cluster.md): `quiver serve --cluster`, startClusterNode. */
-  cluster?: Static<typeof ServerConfigSchema>['cluster'];
+  cluster?: Static<typeof ServerConfigSchema>['cluster'] & { nats: string };
 }
 
 export type DigestConfig = Partial<{ enabled: boolean; hour: number; secret: string; publicUrl: string; papersMax: number; cutoffLagMs: number; checkEveryMs: number }>;
@@ -154,6 +154,9 @@ export function loadConfig(options: LoadConfigOptions = {}): ServerConfig {
       if (field === 'limits' || field === 'smtp' || field === 'papers' || field === 'digest' || field === 'cluster') merged[field] = { ...(merged[field] as object), ...(resolved as object) };
       else merged[field] = resolved;
     }
+  }
+  if (merged.cluster !== undefined && (merged.cluster as { nats?: string }).nats === undefined) {
+    throw new QuiverError('INVALID_ARGUMENT', 'Configuration field cluster has no "nats": give the NATS servers (cluster.nats, QUIVER_CLUSTER_NATS or quiver serve --cluster nats://...).', { field: 'cluster.nats' });
   }
   const dataDir = (merged.dataDir as string | undefined) ?? resolve(cwd, 'quiver-data');
   const limits = { ...DEFAULT_LIMITS, ...(merged.limits as object) };

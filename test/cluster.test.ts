@@ -126,7 +126,7 @@ function records(from: number, count: number, seed: number) {
   return vectors(count, seed).map((vector, i) => ({ key: `k${from + i}`, vector, metadata: { n: from + i, even: (from + i) % 2 === 0 } }));
 }
 
-/** Retries writes refused as UNAVAILABLE (a NATS server failing over): they are idempotent (ADR 0007). */
+/** Retries writes refused as UNAVAILABLE (a NATS server failing over): they are idempotent (ADR 0008). */
 async function retrying<T>(fn: () => Promise<T>, counter: { retries: number }): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {

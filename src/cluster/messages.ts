@@ -1,5 +1,5 @@
 /**
- * The messages of a shard's stream: one shard's part of one write (docs/cluster.md, ADR 0007). Vectors
+ * The messages of a shard's stream: one shard's part of one write (docs/cluster.md, ADR 0008). Vectors
  * travel as base64 little-endian float32, a third of JSON numbers' size and exact.
  */
 import type { Json, StoredRecord } from '../index.js';

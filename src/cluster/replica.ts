@@ -126,7 +126,7 @@ export class ShardReplica {
       else count = (await collection.delete({ filter: message.filter })).count;
     } catch (error) {
       // Routers validate before publishing; a message that still fails, fails the same way on every
-      // replica (ADR 0007, 6), so skipping it keeps the replicas identical. I/O errors stop the replica.
+      // replica (ADR 0008, 6), so skipping it keeps the replicas identical. I/O errors stop the replica.
       if (!isQuiverError(error) || error.category !== 'invalid_argument') throw error;
       this.log.error({ err: error, collection: this.definition.name, shard: this.shard, seq }, 'skipped a log message that the engine refused');
       count = 0;

@@ -1,5 +1,5 @@
 /**
- * Write tokens (api.md "Consistency", ADR 0007). A single node's token is its WAL position and needs no
+ * Write tokens (api.md "Consistency", ADR 0008). A single node's token is its WAL position and needs no
  * merging: one node always reads its own writes. A cluster token is the vector of per-shard stream
  * sequences of a collection, `c1:<collection id>:<s0>,<s1>,...` (0 where a write had no part). Users
  * treat tokens as opaque; Quiver's clients merge them so that one token per collection covers every

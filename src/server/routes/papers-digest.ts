@@ -1,7 +1,7 @@
 /**
  * Quiver Papers' digest: subscribing (read-write keys), listing and removing subscriptions and running
  * the digest now (admin keys), and the unsubscribe link of every digest email, which is public: it is
- * opened from a mailbox, where there is no API key, so its signed token is the credential (ADR 0007).
+ * opened from a mailbox, where there is no API key, so its signed token is the credential (ADR 0008).
  * GET shows a confirmation page with a button; POST unsubscribes (the button, and RFC 8058 one-click
  * from mail clients). GET never unsubscribes, because mail scanners fetch links in emails.
  */

@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { curvedClusters } from './support/data.js';
 import { KEYS, READER, type TestServer, startTestServer } from './support/server.js';
+import { sequentialSteps } from './support/steps.js';
 
 const CHROMIUM = process.env.QUIVER_CHROMIUM ?? '/usr/bin/chromium';
 const root = resolve(import.meta.dirname, '..');
@@ -26,18 +27,7 @@ describe('the web console in headless Chromium', { skip }, () => {
   let page: Page;
   const pageErrors: string[] = [];
   let vectorOf7: Float32Array;
-  // the steps build on each other: after a failure the rest are skipped instead of each timing out
-  let failed = false;
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async (context) => {
-      if (failed) return context.skip('an earlier step failed');
-      try {
-        await fn();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
+  const step = sequentialSteps();
 
   before(async () => {
     if (!existsSync(join(consoleDir, 'index.html'))) execFileSync('npm', ['run', 'build:console'], { cwd: root, stdio: 'inherit' });

@@ -11,10 +11,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { parsePapersJsonl } from '../src/papers/corpus.js';
 import { type TestServer, startTestServer } from './support/server.js';
+import { sequentialSteps } from './support/steps.js';
 
 const CHROMIUM = process.env.QUIVER_CHROMIUM ?? '/usr/bin/chromium';
 const root = resolve(import.meta.dirname, '..');
@@ -27,17 +28,7 @@ describe('Quiver Papers in the console', { skip }, () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
-  let failed = false;
-  const step = (name: string, fn: () => Promise<void>) =>
-    it(name, async (context) => {
-      if (failed) return context.skip('an earlier step failed');
-      try {
-        await fn();
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
+  const step = sequentialSteps();
 
   before(async () => {
     if (!existsSync(join(consoleDir, 'index.html'))) execFileSync('npm', ['run', 'build:console'], { cwd: root, stdio: 'inherit' });

@@ -24,14 +24,10 @@ export class JsonlSource implements Source {
   }
 
   async *rows(from: Position): AsyncGenerator<SourceRow[]> {
-    let { row, byte, line } = from;
-    for await (const chunk of lines(this.path, from.byte)) {
+    let row = from.row;
+    for await (const chunk of nonBlankLines(this.path, from)) {
       const out: SourceRow[] = [];
-      for (const text of chunk) {
-        line++;
-        byte += text.bytes;
-        const content = (line === 1 ? text.value.replace(/^\uFEFF/, '') : text.value).trim();
-        if (content === '') continue;
+      for (const { content, line, byte } of chunk) {
         const where = `line ${line}`;
         if (line === 1 && content.startsWith('[')) {
           throw badRow(this.path, where, "starts a JSON array; quiver reads JSON Lines, one object per line (convert with `jq -c '.[]' FILE`).");
@@ -48,6 +44,24 @@ export class JsonlSource implements Source {
       }
       if (out.length > 0) yield out;
     }
+  }
+}
+
+/**
+ * The non-blank lines from `from` on, trimmed (a byte-order mark on the first line removed), each with
+ * its 1-based line number and the byte just after it: what the line-oriented formats read rows from.
+ */
+export async function* nonBlankLines(path: string, from: Position): AsyncGenerator<{ content: string; line: number; byte: number }[]> {
+  let { byte, line } = from;
+  for await (const chunk of lines(path, from.byte)) {
+    const out: { content: string; line: number; byte: number }[] = [];
+    for (const text of chunk) {
+      line++;
+      byte += text.bytes;
+      const content = (line === 1 ? text.value.replace(/^\uFEFF/, '') : text.value).trim();
+      if (content !== '') out.push({ content, line, byte });
+    }
+    if (out.length > 0) yield out;
   }
 }
 

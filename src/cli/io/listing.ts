@@ -3,7 +3,7 @@
  * line, blank lines ignored. Each pair is one row { title, abstract }, positioned after its abstract
  * line, so a resumed import starts at the next title.
  */
-import { lines } from './jsonl.js';
+import { nonBlankLines } from './jsonl.js';
 import { type Position, type Source, type SourceRow, badRow } from './source.js';
 
 export class ListingSource implements Source {
@@ -21,15 +21,11 @@ export class ListingSource implements Source {
   }
 
   async *rows(from: Position): AsyncGenerator<SourceRow[]> {
-    let { row, byte, line } = from;
+    let row = from.row;
     let title: { text: string; line: number } | null = null;
-    for await (const chunk of lines(this.path, from.byte)) {
+    for await (const chunk of nonBlankLines(this.path, from)) {
       const out: SourceRow[] = [];
-      for (const text of chunk) {
-        line++;
-        byte += text.bytes;
-        const content = (line === 1 ? text.value.replace(/^\uFEFF/, '') : text.value).trim();
-        if (content === '') continue;
+      for (const { content, line, byte } of chunk) {
         if (title === null) {
           title = { text: content, line };
           continue;

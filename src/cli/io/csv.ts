@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { type Position, type Source, type SourceRow, badRow } from './source.js';
+import { type Position, type SourceRow, TextSource, badRow } from './source.js';
 
 interface Parsed {
   record: Record<string, string> | string[];
@@ -15,20 +15,9 @@ interface Parsed {
 
 const CHUNK_ROWS = 512;
 
-export class CsvSource implements Source {
+export class CsvSource extends TextSource {
   readonly format = 'csv';
-  readonly rowCount = null;
-  readonly vectorsOnly = false;
   private header: { columns: string[]; bytes: number; lines: number } | null = null;
-
-  constructor(
-    readonly path: string,
-    readonly total: number,
-  ) {}
-
-  measure(position: Position): number {
-    return position.byte;
-  }
 
   async *rows(from: Position): AsyncGenerator<SourceRow[]> {
     const header = await this.readHeader();

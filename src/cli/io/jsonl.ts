@@ -3,25 +3,14 @@
  * chunks, split on '\n' bytes, so every row knows the exact byte where the next line starts.
  */
 import { createReadStream } from 'node:fs';
-import { type Position, type Source, type SourceRow, badRow } from './source.js';
+import { type Position, type SourceRow, TextSource, badRow } from './source.js';
 
 /** A line longer than this is not a record anyone meant (and would hold the whole file in memory). */
 const LINE_BYTES_MAX = 256 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
-export class JsonlSource implements Source {
+export class JsonlSource extends TextSource {
   readonly format = 'jsonl';
-  readonly rowCount = null;
-  readonly vectorsOnly = false;
-
-  constructor(
-    readonly path: string,
-    readonly total: number,
-  ) {}
-
-  measure(position: Position): number {
-    return position.byte;
-  }
 
   async *rows(from: Position): AsyncGenerator<SourceRow[]> {
     let row = from.row;

@@ -4,21 +4,10 @@
  * line, so a resumed import starts at the next title.
  */
 import { nonBlankLines } from './jsonl.js';
-import { type Position, type Source, type SourceRow, badRow } from './source.js';
+import { type Position, type SourceRow, TextSource, badRow } from './source.js';
 
-export class ListingSource implements Source {
+export class ListingSource extends TextSource {
   readonly format = 'listing';
-  readonly rowCount = null;
-  readonly vectorsOnly = false;
-
-  constructor(
-    readonly path: string,
-    readonly total: number,
-  ) {}
-
-  measure(position: Position): number {
-    return position.byte;
-  }
 
   async *rows(from: Position): AsyncGenerator<SourceRow[]> {
     let row = from.row;

@@ -92,6 +92,27 @@ export async function openSource(path: string, format: Format): Promise<Source> 
   }
 }
 
+/**
+ * A text format read from byte offsets (JSONL, CSV, listing): progress and resume positions are bytes,
+ * and the row count is unknown until the end.
+ */
+export abstract class TextSource implements Source {
+  abstract readonly format: Format;
+  readonly rowCount = null;
+  readonly vectorsOnly = false;
+
+  constructor(
+    readonly path: string,
+    readonly total: number,
+  ) {}
+
+  measure(position: Position): number {
+    return position.byte;
+  }
+
+  abstract rows(from: Position): AsyncGenerator<SourceRow[]>;
+}
+
 /** A malformed row: INVALID_ARGUMENT naming the file and where, so the user can fix that line. */
 export function badRow(file: string, where: string, problem: string, details: Record<string, unknown> = {}): QuiverError {
   return new QuiverError('INVALID_ARGUMENT', `${file}, ${where}: ${problem}`, { file, where, ...details });

@@ -19,8 +19,8 @@ import {
   toStoredVector,
   utf8Bytes,
 } from '../core/collection/records.js';
-import { checkIndexForDimension, resolveIndexConfig } from '../core/collection/index-config.js';
-import type { IndexConfig } from '../core/collection/recipe.js';
+import { checkIndexForDimension, indexTrainQueries, resolveIndexConfig } from '../core/collection/index-config.js';
+import { type IndexConfig, printRecipe } from '../core/collection/recipe.js';
 import { type MapResult, mapCollection } from '../core/collection/map.js';
 import type { SegmentPlan } from '../core/collection/planner.js';
 import { QuiverError } from '../core/errors.js';
@@ -95,7 +95,9 @@ export interface QueryPlan {
   perSegment?: SegmentPlan[];
   /** True when some scores are code distances (a quantized index with no re-rank data). */
   scoresAreEstimates: boolean;
-  /** Quantized collections: the quantizer of the codes searched (rows before training are float32). */
+  /** Collections with a reducer: the recipe token of the reducer whose reduced rows the graph traversed ('PCA192'). */
+  reducer?: string;
+  /** Quantized collections: the quantizer of the codes searched (rows before training are float32); 'none' for reduced float32 rows. */
   quantizer?: string;
   /** ... what candidates are re-ranked on ('float32', 'lvq8': LVQ-8 rows or a two-level LVQ's second level, 'none'). */
   rerank?: string;
@@ -164,6 +166,20 @@ export interface CollectionStats {
     driftRatio: number | null;
     /** driftRatio above this re-trains in the background. */
     driftThreshold: number;
+    /** Collections with a reducer (docs/reduction.md, "In collections"). */
+    reducer?: {
+      /** The index's reducer: 'pca', 'leanvec', 'leanvec-ood', 'fft' or 'matryoshka'. */
+      method: string;
+      dimension: number;
+      /** The method the trained maps are: 'leanvec' for LeanVec-OOD trained without queries; null before training. */
+      fitted: string | null;
+      /** The share of the training sample's energy (variance for PCA) the map keeps; null when not measured. */
+      retained: number | null;
+      /** Training queries the maps were fitted with (LeanVec-OOD), else 0. */
+      trainQueries: number;
+      /** Training queries held in memory for the next (re-)training (they are not persisted). */
+      queriesHeld: number;
+    };
   } | null;
   kernel: string;
   /** Threads graph builds use (Quiver.open's buildThreads, or 1 where builds cannot run in parallel). */
@@ -779,8 +795,9 @@ export class Collection {
     if (engine.quantized) {
       const codebook = engine.codebook;
       const drift = engine.drift;
+      const reduce = engine.definition.index.reduce;
       stats.compression = {
-        quantizer: engine.definition.index.quantize!,
+        quantizer: engine.definition.index.quantize ?? 'none',
         rerank: engine.definition.index.rerank ?? 'none',
         trained: codebook !== null,
         generation: codebook?.generation ?? 0,
@@ -789,16 +806,31 @@ export class Collection {
         driftRatio: drift?.ratio ?? null,
         driftThreshold: DRIFT.ratio,
       };
+      if (reduce) {
+        const reducer = codebook?.reducer ?? null;
+        stats.compression.reducer = {
+          method: reduce.method,
+          dimension: reduce.dimension,
+          fitted: reducer?.method ?? null,
+          retained: reducer === null || Number.isNaN(reducer.fit.retained) ? null : reducer.fit.retained,
+          trainQueries: reducer?.fit.queryCount ?? 0,
+          queriesHeld: (engine.trainQueries?.length ?? 0) / engine.definition.dimension,
+        };
+      }
     }
     return stats;
   }
 
-  /** Rewrites the collection's segments without deleted records and checkpoints them now. */
+  /**
+   * Trains the collection's reducer and quantizer now (LeanVec-OOD on `trainQueries` when given: sample
+   * queries like the ones it will serve, never the ones you evaluate with), then rewrites its segments
+   * without deleted records and checkpoints them.
+   */
   async optimize(options: { trainQueries?: unknown } = {}): Promise<void> {
     const engine = this.db.engine(this.name);
-    if (options.trainQueries !== undefined) {
-      throw new QuiverError('UNSUPPORTED', 'trainQueries trains a LeanVec-OOD reducer; this collection has none.', { collection: this.name });
-    }
+    if (!isPlainObject(options)) throw new QuiverError('INVALID_ARGUMENT', `optimize takes { trainQueries? }; got ${describe(options)}.`, {});
+    rejectUnknown(options, ['trainQueries'], {});
+    if (options.trainQueries !== undefined) engine.setTrainQueries(packTrainQueries(options.trainQueries, engine.definition, 'trainQueries'));
     await this.db.optimizeCollection(engine);
   }
 
@@ -844,8 +876,10 @@ export class Collection {
   async reindex(index: string | IndexConfig): Promise<void> {
     const engine = this.db.engine(this.name);
     const config = resolveIndexConfig(index);
-    checkIndexForDimension(config, engine.definition.dimension);
-    await this.db.reindexCollection(engine, config);
+    checkIndexForDimension(config, engine.definition.dimension, engine.definition.metric);
+    const raw = indexTrainQueries(index);
+    const queries = raw === undefined ? undefined : packTrainQueries(raw, { ...engine.definition, index: config }, 'index.reduce.trainQueries');
+    await this.db.reindexCollection(engine, config, queries);
   }
 
   /** A filter parsed and validated against the collection's declared payload index types. */
@@ -907,7 +941,8 @@ export class Collection {
       index: engine.recipe,
     };
     if (quantized) {
-      plan.quantizer = index.quantize;
+      if (index.reduce) plan.reducer = printRecipe({ type: 'flat', reduce: index.reduce }).split(',')[0];
+      plan.quantizer = index.quantize ?? 'none';
       plan.rerank = index.rerank ?? 'none';
       plan.candidates = summary.candidates;
       plan.reranked = summary.reranked;
@@ -1050,4 +1085,31 @@ export function embeddingInfo(definition: CollectionDefinition): { embedding?: E
   if (definition.embedding) out.embedding = { config: definition.embedding.config as EmbeddingConfig, model: definition.embedding.model, dimension: definition.dimension };
   if (definition.chunking) out.chunking = { ...definition.chunking };
   return out;
+}
+
+/**
+ * LeanVec-OOD's sample queries as packed rows: each checked like a query vector (dimension, finite values;
+ * unit length for cosine). INVALID_ARGUMENT when the index has no LeanVec-OOD reducer or there are fewer
+ * than d + 1 of them.
+ */
+export function packTrainQueries(raw: unknown, definition: Pick<CollectionDefinition, 'name' | 'dimension' | 'metric' | 'index'>, field: string): Float32Array {
+  const reduce = definition.index.reduce;
+  if (reduce?.method !== 'leanvec-ood') {
+    throw new QuiverError('INVALID_ARGUMENT', `${field} train a LeanVec-OOD reducer; the index of collection "${definition.name}" (${printRecipe(definition.index)}) has none. Reindex it to one (e.g. 'LeanVecOOD${Math.max(1, Math.floor(definition.dimension / 4))},HNSW32') first, or leave them out.`, {
+      collection: definition.name,
+      field,
+    });
+  }
+  if (!Array.isArray(raw) || raw.length === 0) throw new QuiverError('INVALID_ARGUMENT', `${field} is a non-empty array of query vectors; got ${describe(raw)}.`, { field });
+  if (raw.length <= reduce.dimension) {
+    throw new QuiverError('INVALID_ARGUMENT', `LeanVec-OOD to ${reduce.dimension} dimensions needs at least ${reduce.dimension + 1} training queries; got ${raw.length}. A few thousand queries like the ones you will run fit well.`, {
+      field,
+      required: reduce.dimension + 1,
+      received: raw.length,
+    });
+  }
+  const { dimension, metric } = definition;
+  const packed = new Float32Array(raw.length * dimension);
+  raw.forEach((vector, index) => packed.set(toStoredVector(vector, dimension, metric, { field, index }), index * dimension));
+  return packed;
 }

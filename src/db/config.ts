@@ -159,7 +159,7 @@ export function resolveCollectionConfig(config: unknown): ResolvedCollectionConf
   if (!['cosine', 'dot', 'l2'].includes(metric)) throw invalid(`metric is 'cosine', 'dot' or 'l2'; got ${describe(metric)}.`, { field: 'metric' });
   const index = resolveIndexConfig(c.index ?? DEFAULT_INDEX);
   // with an embedding function and no dimension, createCollection checks once the model says it
-  if (dimension !== undefined) checkIndexForDimension(index, dimension);
+  if (dimension !== undefined) checkIndexForDimension(index, dimension, metric);
   const resolved: ResolvedCollectionConfig = { dimension, metric, index };
   if (c.payloadIndexes !== undefined) resolved.payloadIndexes = resolvePayloadIndexes(c.payloadIndexes);
   if (c.text !== undefined) resolved.text = resolveTextOptions(c.text);

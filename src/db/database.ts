@@ -12,7 +12,7 @@ import { CollectionEngine, type CollectionDefinition, type EmbeddingSetting, typ
 import type { StoredRecord } from '../core/collection/records.js';
 import type { Segment } from '../core/collection/segment.js';
 import { type IndexConfig, printRecipe } from '../core/collection/recipe.js';
-import { checkIndexForDimension, insertionOrderOfConfig } from '../core/collection/index-config.js';
+import { checkIndexForDimension, indexTrainQueries, insertionOrderOfConfig } from '../core/collection/index-config.js';
 import { QuiverError } from '../core/errors.js';
 import { encodePayloadIndex } from '../core/filter/codec.js';
 import { decodeManifest, encodeManifest, type ManifestData } from '../core/format/manifest.js';
@@ -31,7 +31,7 @@ import { DurableStore, type CheckpointPlan, writeManifestFile, writeSegmentFiles
 import { CompressionWork } from './compression.js';
 import { RECALL_BATCH, checkRecall } from './recall-check.js';
 import { SegmentGone, SegmentRows } from './rows.js';
-import { Collection, type EmbeddingInfo, embeddingInfo } from './collection.js';
+import { Collection, type EmbeddingInfo, embeddingInfo, packTrainQueries } from './collection.js';
 import { Embedders } from './embedders.js';
 import type { EmbeddingConfig, EmbeddingFunction } from '../embed/types.js';
 import { type OpenOptions, type ResolvedOptions, checkCollectionName, resolveCollectionConfig, resolveOpenOptions } from './config.js';
@@ -175,9 +175,13 @@ export class Quiver {
       checkFree();
     }
     const dimension = model?.dimension ?? givenDimension!;
-    if (givenDimension === undefined) checkIndexForDimension(resolved.index, dimension);
+    if (givenDimension === undefined) checkIndexForDimension(resolved.index, dimension, resolved.metric);
     const definition: CollectionDefinition = { name, id: this.nextCollectionId++, dimension, ...resolved, ...(model !== null ? { embedding: model.embedding } : {}) };
+    // LeanVec-OOD's sample queries (reduce.trainQueries) are held by the collection, not logged or persisted
+    const rawQueries = indexTrainQueries((config as { index?: unknown } | undefined)?.index);
+    const queries = rawQueries === undefined ? null : packTrainQueries(rawQueries, definition, 'index.reduce.trainQueries');
     await this.write({ type: 'create', lsn: 0, collection: definition }, () => this.applyCreate(definition));
+    if (queries !== null) this.engines.get(name)?.setTrainQueries(queries);
     return this.collection(name);
   }
 
@@ -392,14 +396,22 @@ export class Quiver {
    * rebuilt (same rows, new graph) otherwise — while the old ones keep answering queries. Resolves when
    * every segment follows the new index and, on disk, a checkpoint has made it durable.
    */
-  async reindexCollection(engine: CollectionEngine, index: IndexConfig): Promise<void> {
+  async reindexCollection(engine: CollectionEngine, index: IndexConfig, trainQueries?: Float32Array): Promise<void> {
     this.ensureOpen();
     if (JSON.stringify(index) !== JSON.stringify(engine.definition.index)) {
       engine.changeIndex(index);
+      if (trainQueries) engine.setTrainQueries(trainQueries);
       // segments from files without an index section are written again, with it, before the manifest
       // names the new index: a reopen must know which index each one still follows
       for (const s of engine.sealed) if (s.persisted && s.file === null) s.persisted = false;
       if (engine.wantsTraining) await this.compression.train(engine);
+    } else if (trainQueries) {
+      // the same index with new sample queries: LeanVec-OOD trains on them now
+      engine.setTrainQueries(trainQueries);
+      if (engine.count >= Math.max(1, engine.minimumTrainingRows)) {
+        await this.compression.pending;
+        await this.compression.train(engine);
+      }
     }
     await this.settleCompression(engine);
     if (this.store && this.engines.get(engine.name) === engine) await this.checkpoint();

@@ -1,63 +1,134 @@
 /**
- * A collection's trained compression: the quantizer its graphs traverse (with its second level for
- * two-level LVQ), the LVQ-8 quantizer of a `Rerank:LVQ8` beside a one-level quantizer, and what training
+ * A collection's trained compression: the reducer (when its index has one) that maps the vectors to the
+ * reduced ones graphs traverse, the quantizer that encodes the traversal rows (with its second level for
+ * two-level LVQ), the LVQ-8 quantizer of `Rerank:LVQ8` rows of the full vectors, and what training
  * measured. Each training makes a new generation; a segment keeps the codebook that encoded its rows
  * (segment files carry it in their codebook section), so segments of an older generation stay searchable
  * until they are encoded again.
  *
  * Byte layout (the segment file's CODEBOOK section body, docs/formats.md), little-endian:
- *   u16 layout version (1), u16 flags (0)
+ *   u16 layout version (2; 1 is read too), u16 flags (bit 0: a reducer follows; layout 1: 0)
  *   u32 generation (≥ 1), u32 sample rows the training used
  *   f32 baseline: mean relative reconstruction error ‖x − x̂‖² / ‖x‖² of the training sample at the
- *       traversal level (what drift is measured against; finite, > 0)
- *   u32 length + the traversal quantizer's parameters (docs/formats.md, "Quantizer parameters")
+ *       traversal level (what drift is measured against; finite, > 0; 0 when there is no quantizer)
+ *   layout 2: f32 reducer baseline: the energy share the reducer loses on the training sample
+ *       (1 − retained, floored above 0; 0 when there is no reducer or it learns nothing)
+ *   u32 length + the traversal quantizer's parameters (docs/formats.md, "Quantizer parameters"; layout 2:
+ *       length 0 when the traversal rows are the reduced vectors as float32)
  *   u32 length + the re-rank quantizer's parameters (length 0: none)
+ *   layout 2, flag bit 0: u32 length + the reducer's parameters (docs/formats.md, "Reducer parameters")
  */
 import { QuiverError } from '../errors.js';
 import type { KernelBackend } from '../kernels/kernel.js';
 import { type Quantizer, createQuantizer, deserializeQuantizer } from '../quant/index.js';
 import { ParamReader, ParamWriter } from '../quant/params.js';
-import { type IndexConfig, isTwoLevel } from './recipe.js';
+import { type Reducer, decodeReducer, fitReducer, minimumSample, rowsOf } from '../reduce/index.js';
+import { type IndexConfig, reranksOnSecondLevel, traversalQuantizer } from './recipe.js';
+import type { Metric } from './records.js';
 
-export const CODEBOOK_LAYOUT_VERSION = 1;
+export const CODEBOOK_LAYOUT_VERSION = 2;
+const FLAG_REDUCER = 1;
 
 /** Rows of the training sample the baseline error is measured on (spread over the sample). */
 const BASELINE_ROWS_MAX = 2048;
+/** Floor of the baselines: a sample reproduced exactly would make every later error infinitely larger. */
+const BASELINE_FLOOR = 1e-9;
+/** The reducer's lost energy share is floored higher: below 0.1% it is rounding, not fit. */
+const REDUCER_BASELINE_FLOOR = 1e-3;
 
 export interface Codebook {
   readonly generation: number;
-  /** What graphs traverse: a one-level quantizer, or a two-level LVQ (its second level re-ranks). */
-  readonly quantizer: Quantizer;
-  /** LVQ-8 re-rank rows beside a one-level quantizer (Rerank:LVQ8); null otherwise. */
+  /** The map to the reduced vectors graphs traverse (null: the index has no reducer). */
+  readonly reducer: Reducer | null;
+  /**
+   * What graphs traverse: a one-level quantizer, or a two-level LVQ (its second level re-ranks); of the
+   * reduced vectors under a reducer. Null when the traversal rows are reduced float32 vectors.
+   */
+  readonly quantizer: Quantizer | null;
+  /** LVQ-8 re-rank rows of the full vectors (Rerank:LVQ8 beside a one-level quantizer or a reducer); null otherwise. */
   readonly rerank: Quantizer | null;
-  /** Mean ‖x − x̂‖² / ‖x‖² of the training sample at the traversal level (floored above 0). */
+  /** Mean ‖x − x̂‖² / ‖x‖² of the (reduced) training sample at the traversal level (floored above 0); 0 without a quantizer. */
   readonly baseline: number;
+  /** The energy share the reducer loses on the training sample (floored above 0); 0 when nothing is measured. */
+  readonly reducerBaseline: number;
   readonly sampleRows: number;
 }
 
-/** Whether a config keeps LVQ-8 re-rank rows of their own (beside a one-level quantizer). */
+/** Whether a config keeps LVQ-8 re-rank rows of the full vectors (beside a one-level quantizer, or under a reducer). */
 export function hasRerankRows(index: IndexConfig): boolean {
-  return index.rerank === 'lvq8' && !isTwoLevel(index.quantize);
+  return index.rerank === 'lvq8' && !reranksOnSecondLevel(index);
 }
 
-/** Trains a codebook for `index` (which has a quantizer) on `rows` vectors packed in `sample`. */
-export function trainCodebook(index: IndexConfig, dimension: number, sample: Float32Array, rows: number, generation: number, backend?: KernelBackend): Codebook {
-  const name = index.quantize;
-  if (name === undefined || name === 'none') throw new QuiverError('INVALID_ARGUMENT', 'This index has no quantizer to train.', { index: index.type });
-  const quantizer = createQuantizer(name, dimension, { backend });
-  quantizer.train(sample, rows);
+/** Whether an index has anything to train: a quantizer or a reducer. */
+export function isCompressed(index: IndexConfig): boolean {
+  return index.reduce !== undefined || (index.quantize !== undefined && index.quantize !== 'none');
+}
+
+/** Reducers whose map does not depend on the data: their energy share is not watched for drift. */
+function learnsNothing(reducer: Reducer): boolean {
+  return reducer.method === 'matryoshka' || (reducer.method === 'fft' && reducer.fit.sampleCount === 0);
+}
+
+export interface TrainOptions {
+  /** The collection's metric (reducers fit for it). */
+  metric: Metric;
+  backend?: KernelBackend;
+  /** LeanVec-OOD: sample queries, packed (the collection's dimension). Without them it fits LeanVec-ID. */
+  trainQueries?: Float32Array | null;
+  /** A reducer to keep instead of fitting one (re-training a LeanVec-OOD collection with no queries at hand). */
+  reducer?: Reducer | null;
+}
+
+/**
+ * Trains a codebook for `index` (which has a quantizer or a reducer) on `rows` vectors packed in
+ * `sample`: the reducer first (on the full vectors), then the quantizer on the reduced sample, and the
+ * re-rank LVQ-8 on the full vectors.
+ */
+export function trainCodebook(index: IndexConfig, dimension: number, sample: Float32Array, rows: number, generation: number, options: TrainOptions): Codebook {
+  if (!isCompressed(index)) throw new QuiverError('INVALID_ARGUMENT', 'This index has no quantizer or reducer to train.', { index: index.type });
+  const full = sample.subarray(0, rows * dimension);
+  let reducer: Reducer | null = null;
+  let traversalSample = full;
+  let reducerBaseline = 0;
+  if (index.reduce) {
+    const queries = options.trainQueries ?? null;
+    if (options.reducer) reducer = options.reducer;
+    else {
+      // LeanVec-OOD without sample queries fits LeanVec-ID: the β = 0 end of its own eigen-search
+      const ood = index.reduce.method === 'leanvec-ood' && queries !== null;
+      const method = index.reduce.method === 'leanvec-ood' && !ood ? 'leanvec' : index.reduce.method;
+      reducer = fitReducer({ method, dimension: index.reduce.dimension }, rowsOf(full, dimension), {
+        metric: options.metric,
+        ...(ood ? { trainQueries: rowsOf(queries, dimension) } : {}),
+      });
+    }
+    traversalSample = reducer.transformDatabase(full);
+    if (!learnsNothing(reducer)) reducerBaseline = Math.max(1 - reducer.retained(rowsOf(full, dimension)), REDUCER_BASELINE_FLOOR);
+  }
+  const name = traversalQuantizer(index);
+  let quantizer: Quantizer | null = null;
+  let baseline = 0;
+  if (name !== undefined) {
+    quantizer = createQuantizer(name, reducer?.dimension ?? dimension, { backend: options.backend });
+    quantizer.train(traversalSample, rows);
+    baseline = baselineError(quantizer, traversalSample, rows);
+  }
   let rerank: Quantizer | null = null;
   if (hasRerankRows(index)) {
     rerank = createQuantizer('lvq8', dimension);
-    rerank.train(sample, rows);
+    rerank.train(full, rows);
   }
-  return { generation, quantizer, rerank, baseline: baselineError(quantizer, sample, rows), sampleRows: rows };
+  return { generation, reducer, quantizer, rerank, baseline, reducerBaseline, sampleRows: rows };
 }
 
-/** The smallest sample a config's quantizers train on. */
+/** The smallest sample a config's quantizers and reducer train on. */
 export function minimumTrainingRows(index: IndexConfig, dimension: number): number {
-  if (index.quantize === undefined || index.quantize === 'none') return 0;
-  return createQuantizer(index.quantize, dimension).minTrainingRows;
+  let rows = 0;
+  const name = traversalQuantizer(index);
+  if (name !== undefined) rows = createQuantizer(name, index.reduce?.dimension ?? dimension).minTrainingRows;
+  // LeanVec-OOD without queries fits LeanVec-ID: the same number of rows
+  if (index.reduce) rows = Math.max(rows, minimumSample({ method: index.reduce.method === 'leanvec-ood' ? 'leanvec' : index.reduce.method, dimension: index.reduce.dimension }).rows);
+  return rows;
 }
 
 /**
@@ -105,15 +176,19 @@ function baselineError(quantizer: Quantizer, sample: Float32Array, rows: number)
 }
 
 export function encodeCodebook(codebook: Codebook): Uint8Array {
-  const traversal = codebook.quantizer.serialize();
+  const traversal = codebook.quantizer?.serialize() ?? new Uint8Array(0);
   const rerank = codebook.rerank?.serialize() ?? new Uint8Array(0);
   const w = new ParamWriter();
-  w.u16(CODEBOOK_LAYOUT_VERSION).u16(0).u32(codebook.generation).u32(codebook.sampleRows).f32s([codebook.baseline]);
+  w.u16(CODEBOOK_LAYOUT_VERSION).u16(codebook.reducer ? FLAG_REDUCER : 0).u32(codebook.generation).u32(codebook.sampleRows).f32s([codebook.baseline, codebook.reducerBaseline]);
   w.u32(traversal.length).raw(traversal).u32(rerank.length).raw(rerank);
+  if (codebook.reducer) {
+    const reducer = codebook.reducer.encode();
+    w.u32(reducer.length).raw(reducer);
+  }
   return w.finish();
 }
 
-/** Reads a codebook; damage is CORRUPTED naming `what`, a newer layout UNSUPPORTED. */
+/** Reads a codebook (layouts 1 and 2); damage is CORRUPTED naming `what`, a newer layout UNSUPPORTED. */
 export function decodeCodebook(bytes: Uint8Array, what: string, backend?: KernelBackend): Codebook {
   const r = new ParamReader(bytes, what);
   const version = r.u16();
@@ -124,20 +199,38 @@ export function decodeCodebook(bytes: Uint8Array, what: string, backend?: Kernel
       newest: CODEBOOK_LAYOUT_VERSION,
     });
   }
-  if (version === 0 || r.u16() !== 0) throw r.corrupted('codebook layout 0 or unknown flags');
+  const flags = version === 0 ? -1 : r.u16();
+  if (version === 0 || (version === 1 && flags !== 0) || (flags & ~FLAG_REDUCER) !== 0) throw r.corrupted('codebook layout 0 or unknown flags');
   const generation = r.u32();
   const sampleRows = r.u32();
-  const [baseline] = r.f32s(1);
-  if (generation === 0 || !(baseline > 0)) throw r.corrupted(`generation ${generation}, baseline ${baseline}`);
-  const quantizer = deserializeQuantizer(r.raw(r.u32()), what, { backend });
+  const [baseline, reducerBaseline] = version === 1 ? [...r.f32s(1), 0] : r.f32s(2);
+  if (generation === 0 || !(baseline >= 0) || !(reducerBaseline >= 0)) throw r.corrupted(`generation ${generation}, baselines ${baseline}, ${reducerBaseline}`);
+  const traversalLength = r.u32();
+  if (traversalLength === 0 && version === 1) throw r.corrupted('a codebook without a quantizer');
+  const quantizer = traversalLength === 0 ? null : deserializeQuantizer(r.raw(traversalLength), what, { backend });
   const rerankLength = r.u32();
   const rerank = rerankLength === 0 ? null : deserializeQuantizer(r.raw(rerankLength), what, { backend });
+  const reducer = (flags & FLAG_REDUCER) !== 0 ? decodeReducer(r.raw(r.u32()), what) : null;
   r.end();
-  if (rerank !== null && (rerank.name !== 'lvq8' || rerank.dimension !== quantizer.dimension)) throw r.corrupted(`a ${rerank.name} re-rank quantizer`);
-  return { generation, quantizer, rerank, baseline, sampleRows };
+  if (quantizer !== null && !(baseline > 0)) throw r.corrupted(`a quantizer with baseline ${baseline}`);
+  if (quantizer === null && reducer === null) throw r.corrupted('a codebook with neither a quantizer nor a reducer');
+  if (reducer !== null && quantizer !== null && quantizer.dimension !== reducer.dimension) throw r.corrupted(`a ${quantizer.dimension}-d quantizer under a ${reducer.dimension}-d reducer`);
+  const full = reducer?.inputDimension ?? quantizer!.dimension;
+  if (rerank !== null && (rerank.name !== 'lvq8' || rerank.dimension !== full)) throw r.corrupted(`a ${rerank.name} re-rank quantizer`);
+  return { generation, reducer, quantizer, rerank, baseline, reducerBaseline, sampleRows };
 }
 
-/** Whether a codebook serves `index` at `dimension` (its quantizers are the ones the config names). */
+/** Whether a codebook serves `index` at `dimension` (its reducer and quantizers are the ones the config names). */
 export function codebookFits(codebook: Codebook, index: IndexConfig, dimension: number): boolean {
-  return codebook.quantizer.name === index.quantize && codebook.quantizer.dimension === dimension && (codebook.rerank !== null) === hasRerankRows(index);
+  const { reducer, quantizer } = codebook;
+  if ((reducer === null) !== (index.reduce === undefined)) return false;
+  if (reducer !== null) {
+    const method = index.reduce!.method;
+    // LeanVec-OOD trained without queries holds LeanVec-ID maps
+    if (!(reducer.method === method || (method === 'leanvec-ood' && reducer.method === 'leanvec')) || reducer.dimension !== index.reduce!.dimension || reducer.inputDimension !== dimension) return false;
+  }
+  const name = traversalQuantizer(index);
+  const encoded = index.reduce?.dimension ?? dimension;
+  if ((quantizer === null) !== (name === undefined) || (quantizer !== null && (quantizer.name !== name || quantizer.dimension !== encoded))) return false;
+  return (codebook.rerank !== null) === hasRerankRows(index);
 }

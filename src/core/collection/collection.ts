@@ -22,12 +22,13 @@ import { Analyzer, DEFAULT_TEXT_OPTIONS, type TextOptions } from '../text/analyz
 import { TextIndex } from '../text/bm25.js';
 import { decodeTextIndex, textIndexSignature } from '../text/codec.js';
 import type { ArenaOptions } from '../vectors/arena.js';
-import { type Codebook, codebookFits, decodeCodebook, minimumTrainingRows, trainCodebook } from './codebook.js';
+import { type Codebook, codebookFits, decodeCodebook, isCompressed, minimumTrainingRows, trainCodebook } from './codebook.js';
 import { DriftMonitor } from './drift.js';
 import { GRAPH_DEFAULTS, graphConfigOf } from './index-config.js';
 import { type EnginePlan, FLAT_RERANK_PER_K, type SearchRequest, runSearch } from './planner.js';
 import { RecallSampler } from './recall.js';
-import { type IndexConfig, isTwoLevel, printRecipe } from './recipe.js';
+import { type IndexConfig, printRecipe, reranksOnSecondLevel } from './recipe.js';
+import { CodeArena } from '../quant/code-arena.js';
 import type { Metadata, Metric, StoredRecord } from './records.js';
 import { Segment, type SegmentContents } from './segment.js';
 import type { MultivectorSetting } from '../multivector/config.js';
@@ -358,8 +359,10 @@ export class CollectionEngine {
       assert(floats !== null, `segment ${segment.id} re-ranks on float32 rows it does not hold`);
       floats.setQuery(vector);
       scores = floats.distancesOf(this.kernelMetric, ids);
-    } else if (rerank === 'lvq8' && isTwoLevel(segment.index.quantize)) {
-      scores = segment.codes!.rerankOf(this.kernelMetric, ids);
+    } else if (rerank === 'lvq8' && reranksOnSecondLevel(segment.index)) {
+      const codes = segment.codes;
+      assert(codes instanceof CodeArena, `segment ${segment.id} re-ranks on a second level it does not hold`);
+      scores = codes.rerankOf(this.kernelMetric, ids);
     } else if (rerank === 'lvq8') {
       const rows = segment.rerankCodes;
       assert(rows !== null, `segment ${segment.id} re-ranks on LVQ-8 rows it does not hold`);
@@ -454,7 +457,9 @@ export class CollectionEngine {
     if (codebook !== null) {
       const n = keys.length;
       const { codes, residuals, rerank } = contents.codes!;
-      const expected = [n * codebook.quantizer.codeBytes, n * codebook.quantizer.residualBytes, n * (codebook.rerank?.codeBytes ?? 0)];
+      // traversal rows: codes, or under a reducer without a quantizer the reduced vectors as float32
+      const traversal = codebook.quantizer?.codeBytes ?? codebook.reducer!.dimension * 4;
+      const expected = [n * traversal, n * (codebook.quantizer?.residualBytes ?? 0), n * (codebook.rerank?.codeBytes ?? 0)];
       if (codes.length !== expected[0] || residuals.length !== expected[1] || rerank.length !== expected[2]) {
         throw new QuiverError('CORRUPTED', `${file}: its code runs hold ${codes.length}, ${residuals.length} and ${rerank.length} bytes, not ${expected.join(', ')} for ${n} rows. Restore the file from a backup.`, { file });
       }
@@ -666,11 +671,25 @@ export class CollectionEngine {
 
   // ---- compression: training, codebooks, float32 rows in memory ----
 
-  /** The collection's index has a quantizer. */
+  /** The collection's index has something to train: a quantizer or a reducer. */
   get quantized(): boolean {
-    const q = this.definition.index.quantize;
-    return q !== undefined && q !== 'none';
+    return isCompressed(this.definition.index);
   }
+
+  /**
+   * LeanVec-OOD's sample queries (packed, normalised for cosine), held in memory only: from the
+   * IndexConfig's reduce.trainQueries or col.optimize({ trainQueries }). Null when none were given since
+   * the collection was opened.
+   */
+  get trainQueries(): Float32Array | null {
+    return this.queries;
+  }
+
+  setTrainQueries(queries: Float32Array | null): void {
+    this.queries = queries;
+  }
+
+  private queries: Float32Array | null = null;
 
   /** The codebook new rows are encoded with (null: untrained, or no quantizer). */
   get codebook(): Codebook | null {
@@ -719,7 +738,16 @@ export class CollectionEngine {
    * that staleSegments() then lists for encoding.
    */
   train(sample: Float32Array, rows: number): Codebook {
-    const codebook = trainCodebook(this.definition.index, this.definition.dimension, sample, rows, this.generation + 1, this.context.backend);
+    const index = this.definition.index;
+    // LeanVec-OOD: its queries when the collection has them; without, a re-training keeps the LeanVec-OOD
+    // maps it has (queries are not persisted) and a first training fits LeanVec-ID
+    const keep = index.reduce?.method === 'leanvec-ood' && this.queries === null && this.currentCodebook?.reducer?.method === 'leanvec-ood' ? this.currentCodebook.reducer : null;
+    const codebook = trainCodebook(index, this.definition.dimension, sample, rows, this.generation + 1, {
+      metric: this.definition.metric,
+      backend: this.context.backend,
+      trainQueries: this.queries,
+      reducer: keep,
+    });
     this.generation = codebook.generation;
     this.freeze();
     this.useCodebook(codebook);
@@ -737,7 +765,7 @@ export class CollectionEngine {
   /** A segment whose graph or codes do not follow the collection's current index and codebook. */
   isStale(segment: Segment): boolean {
     const index = this.definition.index;
-    if (!sameGraph(segment.index, index) || segment.index.quantize !== index.quantize || segment.index.rerank !== index.rerank) return true;
+    if (!sameGraph(segment.index, index) || !sameReduce(segment.index, index) || segment.index.quantize !== index.quantize || segment.index.rerank !== index.rerank) return true;
     return this.currentCodebook !== null && segment.codebook !== this.currentCodebook;
   }
 
@@ -819,6 +847,8 @@ export class CollectionEngine {
     this.freeze();
     this.currentDefinition = { ...this.definition, index };
     this.currentFactory = factoryOf(index);
+    // sample queries train LeanVec-OOD only
+    if (index.reduce?.method !== 'leanvec-ood') this.queries = null;
     // a codebook of the same quantizers serves the new index as it is (only the re-rank or graph changed)
     if (this.currentCodebook !== null && !codebookFits(this.currentCodebook, index, this.definition.dimension)) {
       this.currentCodebook = null;
@@ -984,6 +1014,11 @@ export class CollectionEngine {
 
 function factoryOf(index: IndexConfig): GraphFactory | null {
   return index.type === 'hnsw' ? hnswFactory : index.type === 'vamana' ? vamanaFactory : null;
+}
+
+/** Whether two configs reduce the same way (the same method and reduced dimension, or no reducer). */
+function sameReduce(a: IndexConfig, b: IndexConfig): boolean {
+  return a.reduce?.method === b.reduce?.method && a.reduce?.dimension === b.reduce?.dimension;
 }
 
 /** Whether two configs make the same graph (the same kind and parameters). */

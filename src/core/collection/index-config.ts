@@ -5,7 +5,7 @@
 import { QuiverError } from '../errors.js';
 import type { GraphConfig } from '../index/index.js';
 import { describe, isPlainObject } from './records.js';
-import { type IndexConfig, type InsertionOrder, defaultRerank, isTwoLevel, parseRecipe } from './recipe.js';
+import { type IndexConfig, type InsertionOrder, type ReduceMethod, defaultRerank, isTwoLevel, parseRecipe } from './recipe.js';
 
 /**
  * Defaults, chosen from our measurements (docs/indexes.md): hnswlib uses M=16, efConstruction=200, ef=10;
@@ -42,14 +42,47 @@ function integerIn(value: unknown, field: keyof typeof RANGES): number {
 /** Parses a recipe or checks an object, fills defaults, and rejects what this version cannot serve. */
 export function resolveIndexConfig(index: unknown): IndexConfig {
   const config = typeof index === 'string' ? parseRecipe(index) : checkObject(index);
-  if (config.reduce) {
-    throw new QuiverError('UNSUPPORTED', "Dimensionality reduction (reduce: PCA, LeanVec, FFT, MRL) is not available in this version of Quiver; use a quantizer such as 'LVQ8' or 'SQ8'.", {
-      index: typeof index === 'string' ? index : config.type,
-      field: 'index.reduce',
-    });
-  }
+  const reduce = resolveReduce(config.reduce);
   const compression = resolveCompression(config);
-  return { ...resolveGraph(config), ...compression };
+  return { ...resolveGraph(config), ...(reduce ? { reduce } : {}), ...compression };
+}
+
+const REDUCE_METHODS: readonly ReduceMethod[] = ['pca', 'leanvec', 'leanvec-ood', 'fft', 'matryoshka'];
+
+/**
+ * The reducer of a config, canonical: { method, dimension }. Training queries (object form,
+ * `reduce.trainQueries`, LeanVec-OOD only) are checked here for shape and taken out: they are not part of
+ * the persisted config (indexTrainQueries reads them for the collection to hold).
+ */
+function resolveReduce(reduce: unknown): IndexConfig['reduce'] {
+  if (reduce === undefined) return undefined;
+  if (!isPlainObject(reduce)) throw invalid(`index.reduce is an object { method, dimension } such as { method: 'pca', dimension: 192 }; got ${describe(reduce)}.`, 'index.reduce');
+  for (const key of Object.keys(reduce)) {
+    if (!['method', 'dimension', 'trainQueries'].includes(key)) throw invalid(`Unknown index.reduce option "${key}". Known: method, dimension, trainQueries.`, `index.reduce.${key}`);
+  }
+  const { method, dimension, trainQueries } = reduce as { method: unknown; dimension: unknown; trainQueries?: unknown };
+  if (!REDUCE_METHODS.includes(method as ReduceMethod)) {
+    throw invalid(`index.reduce.method is ${REDUCE_METHODS.map((m) => `'${m}'`).join(', ')}; got ${describe(method)}.`, 'index.reduce.method');
+  }
+  if (typeof dimension !== 'number' || !Number.isInteger(dimension) || dimension < 1) {
+    throw invalid(`index.reduce.dimension is a whole number of at least 1 (the reduced dimension, below the vectors' own); got ${describe(dimension)}.`, 'index.reduce.dimension');
+  }
+  if (trainQueries !== undefined) {
+    if (method !== 'leanvec-ood') {
+      throw invalid(`index.reduce.trainQueries are used by 'leanvec-ood' only; '${method as string}' learns from the collection's own vectors. Remove them or use 'leanvec-ood'.`, 'index.reduce.trainQueries');
+    }
+    if (!Array.isArray(trainQueries) || trainQueries.length === 0) {
+      throw invalid(`index.reduce.trainQueries is a non-empty array of query vectors (a few thousand like the queries you will run); got ${describe(trainQueries)}.`, 'index.reduce.trainQueries');
+    }
+  }
+  return { method: method as ReduceMethod, dimension };
+}
+
+/** The training queries an IndexConfig object carries (`reduce.trainQueries`), unchecked beyond resolveIndexConfig. */
+export function indexTrainQueries(index: unknown): unknown[] | undefined {
+  if (!isPlainObject(index) || !isPlainObject(index.reduce)) return undefined;
+  const queries = (index.reduce as { trainQueries?: unknown }).trainQueries;
+  return Array.isArray(queries) ? queries : undefined;
 }
 
 function resolveGraph(config: IndexConfig): IndexConfig {
@@ -105,6 +138,7 @@ function resolveCompression(config: IndexConfig): Pick<IndexConfig, 'quantize' |
   if (rerank !== undefined && rerank !== 'none' && rerank !== 'float32' && rerank !== 'lvq8') {
     throw invalid(`index.rerank is 'none', 'float32' or 'lvq8'; got ${describe(rerank)}.`, 'index.rerank');
   }
+  if (config.reduce !== undefined) return resolveReducedCompression(quantize, rerank);
   if (quantize === undefined || quantize === 'none') {
     if (rerank !== undefined && rerank !== 'none') {
       throw invalid(`index.rerank '${rerank}' needs a quantizer: without one the collection searches its float32 vectors, which are exact. Add one (e.g. 'HNSW16,SQ8') or drop the re-rank.`, 'index.rerank');
@@ -134,11 +168,54 @@ function resolveCompression(config: IndexConfig): Pick<IndexConfig, 'quantize' |
   return { quantize, rerank: rerank ?? defaultRerank({ quantize }) };
 }
 
-/** Checks the parts of a canonical config that depend on the collection's dimension (PQ's m ≤ d). */
-export function checkIndexForDimension(config: IndexConfig, dimension: number): void {
+/**
+ * With a reducer (docs/reduction.md, "In collections") the quantizer encodes the reduced vectors the graph
+ * traverses, and the re-rank is always on full-dimensional data: 'float32' (the default) or 'lvq8' (LVQ-8
+ * rows of the full vectors), or 'none' (the reduced scores are the answer's scores: estimates). A
+ * two-level LVQ's second level is then the full-dimensional LVQ-8 rows (LeanVec's own pairing: LVQ-4 or
+ * LVQ-8 of the reduced vectors for traversal, LVQ-8 of the full ones for re-ranking), so it re-ranks on
+ * 'lvq8' only.
+ */
+function resolveReducedCompression(quantize: IndexConfig['quantize'], rerank: IndexConfig['rerank']): Pick<IndexConfig, 'quantize' | 'rerank'> {
+  if (quantize === undefined || quantize === 'none') return { rerank: rerank ?? 'float32' };
+  if (typeof quantize !== 'string' || !(ONE_LEVEL.includes(quantize) || isTwoLevel(quantize) || /^pq[1-9][0-9]*x(4|8)$/.test(quantize))) {
+    throw invalid(`index.quantize is ${QUANTIZE_NAMES}; got ${describe(quantize)}.`, 'index.quantize');
+  }
+  if (isTwoLevel(quantize)) {
+    const first = quantize === 'lvq4x8' ? 'lvq4' : 'lvq8';
+    if (rerank !== undefined && rerank !== 'lvq8') {
+      throw invalid(`With a reducer, '${quantize}' means '${first}' codes of the reduced vectors and LVQ-8 rows of the full vectors to re-rank on; for ${rerank === 'none' ? 'no re-rank' : 'a float32 re-rank'} use '${first}' with rerank '${rerank}'.`, 'index.rerank');
+    }
+    return { quantize, rerank: 'lvq8' };
+  }
+  if (rerank === 'none' && quantize === 'binary') {
+    throw invalid("Binary codes' Hamming distance only orders candidates, it estimates no score; 'binary' needs a re-rank ('float32' or 'lvq8').", 'index.rerank');
+  }
+  return { quantize, rerank: rerank ?? 'float32' };
+}
+
+/** The dimension a config's quantizer encodes: the reduced one under a reducer, else the collection's. */
+export function traversalDimension(config: IndexConfig, dimension: number): number {
+  return config.reduce?.dimension ?? dimension;
+}
+
+/**
+ * Checks the parts of a canonical config that depend on the collection's dimension and metric: a reduced
+ * dimension below the collection's, PQ's m ≤ the dimension it encodes, LeanVec-OOD only for inner products.
+ */
+export function checkIndexForDimension(config: IndexConfig, dimension: number, metric?: string): void {
+  const reduce = config.reduce;
+  if (reduce && reduce.dimension >= dimension) {
+    throw invalid(`index.reduce.dimension (${reduce.dimension}) must be below the collection's dimension (${dimension}): a reducer that keeps every dimension saves nothing. A quarter of it (${Math.max(1, Math.floor(dimension / 4))}) is a common start.`, 'index.reduce.dimension');
+  }
+  if (reduce?.method === 'leanvec-ood' && metric === 'l2') {
+    throw invalid("LeanVec-OOD learns inner products (dot and cosine collections); for an l2 collection use 'PCA<d>' or 'LeanVec<d>'.", 'index.reduce.method');
+  }
+  const encoded = traversalDimension(config, dimension);
   const pq = config.quantize?.match(/^pq([0-9]+)x([0-9]+)$/);
-  if (pq && Number(pq[1]) > Math.min(dimension, 65535)) {
-    throw invalid(`PQ splits the ${dimension} dimensions into m sub-spaces, so m is at most ${Math.min(dimension, 65535)}; got ${pq[1]} in '${config.quantize}'. A common choice is m = d/8 (8-bit codes: one byte per 8 dimensions).`, 'index.quantize');
+  if (pq && Number(pq[1]) > Math.min(encoded, 65535)) {
+    const what = reduce ? `the ${encoded} reduced dimensions` : `the ${dimension} dimensions`;
+    throw invalid(`PQ splits ${what} into m sub-spaces, so m is at most ${Math.min(encoded, 65535)}; got ${pq[1]} in '${config.quantize}'. A common choice is m = d/8 (8-bit codes: one byte per 8 dimensions).`, 'index.quantize');
   }
 }
 

@@ -117,9 +117,12 @@ export function* mapCollection(engine: CollectionEngine, backend: KernelBackend,
       next++;
       const key = segment.keys[slot];
       if (taken.has(key)) continue;
+      // a quantized segment whose float32 rows are on disk gives its codes' reconstruction: close enough to
+      // place a point; rows kept only reduced (a reducer without full-dimensional re-rank data) are left out
+      const row = segment.approximateRow(slot);
+      if (row === null) continue;
       taken.add(key);
-      // a quantized segment whose float32 rows are on disk gives its codes' reconstruction: close enough to place a point
-      arena.append(segment.vectorRow(slot) ?? segment.arena.packed(slot, 1));
+      arena.append(row);
       keys.push(key);
       if (metadata) metadata.push(segment.metadata[slot] === undefined ? null : structuredClone(segment.metadata[slot]!));
       documents?.push(segment.documents[slot]);

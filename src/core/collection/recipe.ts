@@ -40,6 +40,22 @@ export function isTwoLevel(quantize: Quantization | undefined): boolean {
 }
 
 /**
+ * Whether candidates re-rank on the traversal codes' own second level: a two-level LVQ without a reducer.
+ * Under a reducer the second level is LVQ-8 rows of the full vectors, kept apart (Rerank:LVQ8 rows).
+ */
+export function reranksOnSecondLevel(config: Pick<IndexConfig, 'quantize' | 'reduce'>): boolean {
+  return isTwoLevel(config.quantize) && config.reduce === undefined;
+}
+
+/** The quantizer that encodes the traversal rows: a two-level LVQ under a reducer is its first level. */
+export function traversalQuantizer(config: Pick<IndexConfig, 'quantize' | 'reduce'>): Quantization | undefined {
+  const q = config.quantize;
+  if (q === undefined || q === 'none') return undefined;
+  if (config.reduce !== undefined && isTwoLevel(q)) return q === 'lvq4x8' ? 'lvq4' : 'lvq8';
+  return q;
+}
+
+/**
  * The re-rank a config gets when it names none (api.md): two-level quantizers their second level
  * ('lvq8': 8-bit LVQ residuals); a reducer or a one-level quantizer float32; nothing to re-rank otherwise.
  */

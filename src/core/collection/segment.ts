@@ -9,11 +9,13 @@ import type { KernelBackend } from '../kernels/kernel.js';
 import { assert } from '../lib/assert.js';
 import { Bitset } from '../lib/bitset.js';
 import { CodeArena } from '../quant/code-arena.js';
+import type { Quantizer } from '../quant/quantizer.js';
 import type { TextIndex } from '../text/bm25.js';
 import { type ArenaOptions, VectorArena } from '../vectors/arena.js';
 import type { Codebook } from './codebook.js';
 import type { IndexConfig } from './recipe.js';
 import type { Metadata } from './records.js';
+import { ReducedRows, type TraversalRows } from './reduced-rows.js';
 import { SegmentArena } from './segment-arena.js';
 import { type StoredTokens, TokenColumn } from '../multivector/token-column.js';
 
@@ -29,9 +31,12 @@ export interface SegmentFileRows {
   checksumsOffset: number;
 }
 
-/** A segment's quantized rows: traversal codes (with a two-level LVQ's second level) and LVQ-8 re-rank rows. */
+/**
+ * A segment's compressed rows: the traversal rows (codes with a two-level LVQ's second level, or under a
+ * reducer the reduced vectors, as float32 or codes) and LVQ-8 re-rank rows of the full vectors.
+ */
 export interface SegmentCodes {
-  codes: CodeArena;
+  codes: TraversalRows;
   rerank: CodeArena | null;
 }
 
@@ -123,8 +128,16 @@ export class Segment {
   /** Code arenas for `codebook` with room for the rows a float32 arena of `maximumRowBytes` holds. */
   private newCodes(codebook: Codebook, initialCapacity: number, maximumRowBytes: number): SegmentCodes {
     const rowsMax = Math.max(initialCapacity, Math.floor(maximumRowBytes / (Math.ceil((this.dimension * 4) / 16) * 16)));
-    const arena = (q: Codebook['quantizer']) => new CodeArena(this.backend, q, initialCapacity, rowsMax * (q.codeBytes + q.residualBytes));
-    return { codes: arena(codebook.quantizer), rerank: codebook.rerank ? arena(codebook.rerank) : null };
+    const arena = (q: Quantizer) => new CodeArena(this.backend, q, initialCapacity, rowsMax * (q.codeBytes + q.residualBytes));
+    const { reducer, quantizer } = codebook;
+    let codes: TraversalRows;
+    if (reducer !== null) {
+      const rowBytes = quantizer ? quantizer.codeBytes + quantizer.residualBytes : Math.ceil((reducer.dimension * 4) / 16) * 16;
+      codes = new ReducedRows(this.backend, reducer, quantizer, initialCapacity, rowsMax * rowBytes);
+    } else {
+      codes = arena(quantizer!);
+    }
+    return { codes, rerank: codebook.rerank ? arena(codebook.rerank) : null };
   }
 
   /** The float32 rows in memory, or null (released: read them from the file). */
@@ -132,7 +145,7 @@ export class Segment {
     return this.floats;
   }
 
-  get codes(): CodeArena | null {
+  get codes(): TraversalRows | null {
     return this.quantized?.codes ?? null;
   }
 
@@ -151,6 +164,18 @@ export class Segment {
     if (this.floats) return this.floats.row(slot);
     if (this.loadedVectors) return this.loadedVectors.slice(slot * this.dimension, (slot + 1) * this.dimension);
     return null;
+  }
+
+  /**
+   * One row's float32 values or, when they are not in memory, a reconstruction of the full vector from
+   * its LVQ-8 re-rank rows or its codes; null when neither is full-dimensional (reduced rows only).
+   */
+  approximateRow(slot: number): Float32Array | null {
+    const row = this.vectorRow(slot);
+    if (row !== null) return row;
+    if (this.quantized?.rerank) return this.quantized.rerank.packed(slot, 1);
+    const codes = this.quantized?.codes;
+    return codes instanceof CodeArena ? codes.packed(slot, 1) : null;
   }
 
   /** Whether every row's float32 values are at hand (in memory or read back). */

@@ -55,7 +55,7 @@ describe('collections', () => {
     await rejects(db.createCollection('x', { dimension: 3, metric: 'manhattan' as never }), 'INVALID_ARGUMENT', /metric/);
     await rejects(db.createCollection('x', { dimension: 3, index: 'Bogus12' }), 'INVALID_ARGUMENT', /Bogus12/);
     await rejects(db.createCollection('x', { dimension: 3, index: 'HNSW16,PQ8x8' }), 'INVALID_ARGUMENT', /m is at most 3/);
-    await rejects(db.createCollection('x', { dimension: 3, index: 'PCA2,HNSW16' }), 'UNSUPPORTED', /reduction/);
+    await rejects(db.createCollection('x', { dimension: 3, index: 'PCA3,HNSW16' }), 'INVALID_ARGUMENT', /below the collection's dimension/);
     await rejects(db.createCollection('x', { dimension: 3, color: 'red' } as never), 'INVALID_ARGUMENT', /color/);
     await rejects(db.createCollection('x', null as never), 'INVALID_ARGUMENT');
     assert.deepEqual(await db.listCollections(), []);
@@ -161,7 +161,7 @@ describe('records', () => {
     await rejects(col.scan({ batchSize: 0 }).next(), 'INVALID_ARGUMENT', /batchSize/);
     await rejects(col.scan({ filter: { a: [1] } }).next(), 'INVALID_FILTER', /filter\.a: .*\$in/);
     await rejects(col.count({ filter: { $bogus: 1 } }), 'INVALID_FILTER', /filter\.\$bogus: unknown operator/);
-    await rejects(col.optimize({ trainQueries: [] }), 'UNSUPPORTED');
+    await rejects(col.optimize({ trainQueries: [] }), 'INVALID_ARGUMENT', /LeanVec-OOD/);
     await rejects(db.dropCollection('../etc' as never), 'COLLECTION_NOT_FOUND');
     assert.equal(await col.count(), 3);
     await db.close();

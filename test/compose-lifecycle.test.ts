@@ -84,7 +84,7 @@ describe('compressed collections: configuration', () => {
       [{ type: 'hnsw', quantize: 'lvq2' }, 'INVALID_ARGUMENT', /index.quantize/],
       [{ type: 'hnsw', quantize: 'sq8', rerank: 'f16' }, 'INVALID_ARGUMENT', /index.rerank/],
       [{ type: 'hnsw', quantize: 8 }, 'INVALID_ARGUMENT', /index.quantize/],
-      ['PCA8,HNSW16,LVQ8', 'UNSUPPORTED', /reduction/],
+      ['PCA32,HNSW16,LVQ8', 'INVALID_ARGUMENT', /below the collection's dimension/],
     ];
     for (const [index, code, message] of bad) await rejects(db.createCollection('x', { dimension: 32, index: index as never }), code, message);
     assert.deepEqual(await db.listCollections(), []);

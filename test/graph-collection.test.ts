@@ -115,7 +115,7 @@ describe('graph collections: searchable at once, bad parameters', () => {
     for (const [index, message] of bad) {
       await assert.rejects(db.createCollection('x', { dimension: 4, index: index as never }), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && message.test(e.message));
     }
-    await assert.rejects(db.createCollection('x', { dimension: 4, index: 'LeanVec2,HNSW16,LVQ8' }), { code: 'UNSUPPORTED' });
+    await assert.rejects(db.createCollection('x', { dimension: 4, index: 'LeanVec4,HNSW16,LVQ8' }), { code: 'INVALID_ARGUMENT' });
     const col = await db.createCollection('ok', { dimension: 4, index: { type: 'vamana', graphDegree: 32, alpha: 1.1 } });
     assert.equal((await db.listCollections())[0].index, 'Vamana32');
     await assert.rejects(col.query({ vector: [1, 2, 3, 4], search: { ef: 0 } }), { code: 'INVALID_ARGUMENT' });

@@ -83,7 +83,7 @@ Exit codes (docs/cli.md):
     .option('--embedding <config>', "embed documents and query text: 'builtin' or an EmbeddingConfig as JSON (docs/embeddings.md)")
     .option('--chunking <by:size[:overlap]>', 'with --embedding: embed long documents as chunks, e.g. sentences:200:1')
     .option('--metric <metric>', 'cosine, dot or l2 (default cosine)')
-    .option('--index <recipe>', 'index recipe: Flat, HNSW<M>, Vamana<R> (default Flat)')
+    .option('--index <recipe>', 'index recipe: Flat, HNSW<M>, Vamana<R>, with a reducer (PCA<d>, LeanVec<d>, FFT<d>, MRL<d>) and a quantizer (SQ8, LVQ8, LVQ4x8, ...) (default Flat)')
     .option('--multivector', "records carry sets of vectors (\"vectors\"), scored by MaxSim through MUVERA encodings; metric dot (docs/multivector.md)")
     .option('--pooling <factor>', 'with --multivector: token pooling factor at ingest (1 = off, 2, 3)')
     .action(run('collections create', async () => (await import('./commands/collections.js')).createCollection));

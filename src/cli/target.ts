@@ -57,6 +57,16 @@ export interface TargetStats {
   unindexed?: number;
   bytesPerVector?: Record<string, number>;
   estimatedRecall?: { recallAt10: number; sampleSize: number } | null;
+  compression?: {
+    quantizer: string;
+    rerank: string;
+    trained: boolean;
+    generation: number;
+    trainingRows: number;
+    trainingThreshold: number;
+    driftRatio: number | null;
+    reducer?: { method: string; dimension: number; fitted: string | null; retained: number | null };
+  } | null;
   kernel?: string;
   storage?: { durability?: string; walBytes?: number; checkpoints?: number };
 }

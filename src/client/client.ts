@@ -362,7 +362,11 @@ export class RemoteCollection {
   }
 
   async reindex(index: string | IndexConfig): Promise<void> {
-    await this.client.request('POST', `${this.path}/reindex`, { body: { index } });
+    // LeanVec-OOD's sample queries go out as wire vectors, like every other vector
+    const body = isPlainObject(index) && index.reduce?.trainQueries
+      ? { index: { ...index, reduce: { ...index.reduce, trainQueries: mapArray(index.reduce.trainQueries, (v) => this.client.vectorOut(v)) as never } } }
+      : { index };
+    await this.client.request('POST', `${this.path}/reindex`, { body });
   }
 
   private queryOut(request: QueryRequest): { body: unknown; signal?: AbortSignal } {

@@ -400,18 +400,15 @@ export class Quiver {
     this.ensureOpen();
     if (JSON.stringify(index) !== JSON.stringify(engine.definition.index)) {
       engine.changeIndex(index);
-      if (trainQueries) engine.setTrainQueries(trainQueries);
       // segments from files without an index section are written again, with it, before the manifest
       // names the new index: a reopen must know which index each one still follows
       for (const s of engine.sealed) if (s.persisted && s.file === null) s.persisted = false;
-      if (engine.wantsTraining) await this.compression.train(engine);
-    } else if (trainQueries) {
-      // the same index with new sample queries: LeanVec-OOD trains on them now
-      engine.setTrainQueries(trainQueries);
-      if (engine.count >= Math.max(1, engine.minimumTrainingRows)) {
-        await this.compression.pending;
-        await this.compression.train(engine);
-      }
+    }
+    if (trainQueries) engine.setTrainQueries(trainQueries);
+    // new sample queries train LeanVec-OOD now (a LeanVec-ID codebook would otherwise serve it as the fallback)
+    if (engine.wantsTraining || (trainQueries && engine.count >= Math.max(1, engine.minimumTrainingRows))) {
+      await this.compression.pending;
+      await this.compression.train(engine);
     }
     await this.settleCompression(engine);
     if (this.store && this.engines.get(engine.name) === engine) await this.checkpoint();

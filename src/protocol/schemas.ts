@@ -269,6 +269,19 @@ export const CollectionStatsSchema = Type.Object(
             trainingThreshold: Type.Number(),
             driftRatio: Type.Union([Type.Number(), Type.Null()]),
             driftThreshold: Type.Number(),
+            reducer: Type.Optional(
+              Type.Object(
+                {
+                  method: Type.String({ description: "The index's reducer: 'pca', 'leanvec', 'leanvec-ood', 'fft' or 'matryoshka'." }),
+                  dimension: Type.Number({ description: 'The reduced dimension.' }),
+                  fitted: Type.Union([Type.String(), Type.Null()], { description: "The method the trained maps are ('leanvec' for LeanVec-OOD trained without queries); null before training." }),
+                  retained: Type.Union([Type.Number(), Type.Null()], { description: "The share of the training sample's energy the map keeps." }),
+                  trainQueries: Type.Number({ description: 'Sample queries the maps were fitted with (LeanVec-OOD).' }),
+                  queriesHeld: Type.Number({ description: 'Sample queries held in memory for the next training (not persisted).' }),
+                },
+                { additionalProperties: false },
+              ),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -383,6 +396,7 @@ export const QueryPlanSchema = Type.Object(
     scoresAreEstimates: Type.Boolean({ description: 'True when some scores are code distances (a quantized index without re-rank data).' }),
     kernel: Type.String(),
     index: Type.String(),
+    reducer: Type.Optional(Type.String({ description: "Collections with a reducer: its recipe token ('PCA192'); the graph traversed reduced rows." })),
     quantizer: Type.Optional(Type.String({ description: 'Quantized collections: the quantizer of the codes searched.' })),
     rerank: Type.Optional(Type.String({ description: "What candidates are re-ranked on: 'float32', 'lvq8' or 'none'." })),
     candidates: Type.Optional(Type.Number({ description: 'Candidates taken from the codes, over all segments.' })),

@@ -41,6 +41,12 @@ function render(s: TargetStats): string {
       .map(([part, bytes]) => `${part} ${formatBytes(Math.round(bytes))}`);
     lines.push(['bytes per vector', `${formatBytes(Math.round(bpv.total ?? 0))}${parts.length ? ` (${parts.join(', ')})` : ''}`]);
   }
+  const c = s.compression;
+  if (c) {
+    const reducer = c.reducer ? `${c.reducer.method} to ${c.reducer.dimension}${c.reducer.fitted && c.reducer.fitted !== c.reducer.method ? ` (fitted as ${c.reducer.fitted})` : ''}${c.reducer.retained !== null ? `, keeps ${(100 * c.reducer.retained).toFixed(1)}% of the energy` : ''}; ` : '';
+    const state = c.trained ? `trained (generation ${c.generation}, ${c.trainingRows.toLocaleString('en-US')} rows${c.driftRatio !== null ? `, drift ${c.driftRatio.toFixed(2)}` : ''})` : `not trained yet (trains at ${c.trainingThreshold.toLocaleString('en-US')} vectors)`;
+    lines.push(['compression', `${reducer}quantizer ${c.quantizer}, re-rank ${c.rerank}; ${state}`]);
+  }
   lines.push(['estimated recall@10', s.estimatedRecall ? `${s.estimatedRecall.recallAt10.toFixed(3)} (${s.estimatedRecall.sampleSize} samples)` : 'not measured yet']);
   if (typeof s.kernel === 'string') lines.push(['kernel', s.kernel]);
   const storage = s.storage;

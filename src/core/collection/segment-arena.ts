@@ -22,8 +22,17 @@ export class SegmentArena implements ScoringArena {
   /** The side the prepared query lives on. */
   private current: ScoringArena | null;
 
-  /** Both sides may start null (a segment being loaded); one must be set before the first score. */
-  constructor(dimension: number, vectors: VectorArena | null, codes: ScoringArena | null) {
+  /**
+   * Both sides may start null (a segment being loaded); one must be set before the first score.
+   * `readBack` gives float32 rows read back from the segment's file (when they are), for packed() when
+   * the codes are not full-dimensional (a reducer's rows).
+   */
+  constructor(
+    dimension: number,
+    vectors: VectorArena | null,
+    codes: ScoringArena | null,
+    private readonly readBack: () => Float32Array | null = () => null,
+  ) {
     this.dimension = dimension;
     this.vectors = vectors;
     this.codes = codes;
@@ -88,9 +97,16 @@ export class SegmentArena implements ScoringArena {
     return this.side.distancesOf(metric, slots);
   }
 
-  /** Rows as packed float32: the float32 rows when in memory, else the codes' reconstructions. */
-  packed(first?: number, rows?: number): Float32Array {
-    return this.build.packed(first, rows);
+  /**
+   * Rows as packed float32 of the collection's dimension: the float32 rows when in memory, else the
+   * codes' reconstructions, else (reduced rows have another dimension) the rows read back from the file.
+   */
+  packed(first = 0, rows = this.count - first): Float32Array {
+    const build = this.build;
+    if (build.dimension === this.dimension) return build.packed(first, rows);
+    const loaded = this.readBack();
+    assert(loaded !== null, 'full-dimensional rows of a reduced segment are read back from its file first');
+    return loaded.slice(first * this.dimension, (first + rows) * this.dimension);
   }
 
   // Parallel builds run over the float32 rows' shared memory (lanes); without them they are unavailable.

@@ -119,7 +119,7 @@ export class Segment {
     this.floats = vectors ? new VectorArena(backend, dimension, initialCapacity, maximumRowBytes, options.arena) : null;
     if (options.codebook) this.quantized = this.newCodes(options.codebook, initialCapacity, maximumRowBytes);
     this.codebookUsed = options.codebook ?? null;
-    this.arena = new SegmentArena(dimension, this.floats, this.quantized?.codes ?? null);
+    this.arena = new SegmentArena(dimension, this.floats, this.quantized?.codes ?? null, () => this.loadedVectors);
     this.deletedMarks = new Uint8Array(Math.max(16, initialCapacity));
     this.deletedBits = new Bitset(0);
     this.tokens = options.tokenDimension === undefined ? null : new TokenColumn(options.tokenDimension);

@@ -139,6 +139,10 @@ class LinearReducer implements Reducer {
     return encodeReducer(this.parts);
   }
 
+  maps(): { query: Float32Array; database: Float32Array } {
+    return { query: this.queryMap, database: this.databaseMap };
+  }
+
   private apply(map: Float32Array, vectors: Float32Array, out: Float32Array | undefined): Float32Array {
     const count = vectorCount(vectors, this.inputDimension);
     const result = outputFor(out, count * this.dimension);
@@ -208,6 +212,10 @@ class PrefixReducer implements Reducer {
 
   encode(): Uint8Array {
     return encodeReducer(this.parts);
+  }
+
+  maps(): null {
+    return null;
   }
 }
 

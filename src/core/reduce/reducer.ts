@@ -84,6 +84,13 @@ export interface Reducer {
   retained(rows: Rows): number;
   /** The fitted parameters as bytes (docs/formats.md, "Reducer parameters"); decodeReducer reads them. */
   encode(): Uint8Array;
+  /**
+   * The maps as d × D float32 matrices (row k = output k's weights; the same array twice unless
+   * asymmetric), for callers that apply them with their own kernels (a collection scores a query against
+   * the d rows with its SIMD dot-product kernel, then renormalises when `renormalize`). Null for
+   * Matryoshka, whose map is a prefix copy. Read-only: the reducer's own parameters.
+   */
+  maps(): { query: Float32Array; database: Float32Array } | null;
 }
 
 export const SEARCH_METRIC: Record<ReduceMetric, KernelMetric> = { l2: 'l2', dot: 'dot', cosine: 'dot' };

@@ -59,6 +59,7 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     },
     handler: async (request, reply) => {
       const { name, ...config } = request.body;
+      if (config.index !== undefined) config.index = indexFromWire(config.index) as typeof config.index;
       const collection = await db.createCollection(name, config as CollectionConfig);
       return reply.code(201).send(infoOf(await collection.stats()));
     },
@@ -244,10 +245,18 @@ export function collectionRoutes(app: App, ctx: ServerContext): void {
     config: write,
     schema: { tags, operationId: 'reindex', summary: "Change a collection's index online (collection.reindex)", params: CollectionParamsSchema, body: ReindexRequestSchema, response: { 200: EmptySchema, ...errors } },
     handler: async (request) => {
-      await db.collection(request.params.name).reindex(request.body.index as string | IndexConfig);
+      await db.collection(request.params.name).reindex(indexFromWire(request.body.index) as string | IndexConfig);
       return {};
     },
   });
+}
+
+/** An index spec with LeanVec-OOD's sample queries (reduce.trainQueries) decoded from wire vectors. */
+function indexFromWire(index: unknown): unknown {
+  if (typeof index !== 'object' || index === null || !('reduce' in index)) return index;
+  const reduce = (index as { reduce?: { trainQueries?: unknown[] } }).reduce;
+  if (!Array.isArray(reduce?.trainQueries)) return index;
+  return { ...index, reduce: { ...reduce, trainQueries: reduce.trainQueries.map((v, i) => vectorFromWire(v, { field: 'index.reduce.trainQueries', index: i })) } };
 }
 
 /** A collection's entry as listCollections gives it, from its stats. */

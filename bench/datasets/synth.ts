@@ -128,6 +128,19 @@ function signalNorm(mix: Mixture): number {
   return Math.sqrt(s / clusters);
 }
 
+/**
+ * `count` out-of-distribution queries that are not among a synth dataset's own (the generator's OOD
+ * stream past its first `queriesOod` rows): LeanVec-OOD's training sample, never timed.
+ */
+export function synthOodTrainingQueries(ds: Dataset, count: number): Float32Array {
+  const ood = ds.querySets.find((s) => s.name === 'ood');
+  if (ood === undefined) throw new Error(`${ds.name} has no OOD queries`);
+  const D = ds.dimension;
+  const all = generateSynth({ ...SYNTH_768, count: 0, queriesIn: 0, queriesOod: ood.count + count }).queriesOod;
+  for (let i = 0; i < D; i++) if (all[i] !== ood.vectors[i]) throw new Error('synth-768 query generator changed: the cached OOD queries are not its first rows');
+  return all.slice(ood.count * D);
+}
+
 export function generateSynth(p: SynthParams): { base: Float32Array; queriesIn: Float32Array; queriesOod: Float32Array } {
   const rng = new Rng(p.seed);
   const mix = makeMixture(p, rng);

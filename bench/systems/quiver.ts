@@ -23,12 +23,16 @@ export interface QuiverCollection {
     Record<string, unknown> & { count: number; index: string; kernel?: string; unindexed?: number; bytesPerVector?: Record<string, number> & { total: number } }
   >;
   explain?(req: QuiverQuery): Promise<{ plan: Record<string, unknown> & { strategy: string }; hits: QuiverHit[] }>;
+  /** trains a compressed collection now; trainQueries: LeanVec-OOD's sample queries */
+  optimize?(options?: { trainQueries?: Float32Array[] }): Promise<void>;
 }
 export interface QuiverDb {
   createCollection(name: string, config: { dimension: number; metric: Metric; index: string }): Promise<QuiverCollection>;
   collection(name: string): QuiverCollection;
   /** resolves when background work (checkpoints, compaction, graph indexing) is done; may be missing */
   idle?(): Promise<void>;
+  /** writes the segments now (compressed collections then keep only their codes and re-rank data in memory) */
+  checkpoint?(): Promise<void>;
   close(): Promise<void>;
 }
 export interface QuiverStatic {

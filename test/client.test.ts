@@ -146,6 +146,17 @@ describe('QuiverClient <-> server', () => {
     assert.equal(await codeOf(() => local.collection('docs').reindex('Vamana32,SQ8,Rerank:None,Rerank:F32')), 'INVALID_ARGUMENT/invalid_argument');
     await remote.reindex('Vamana32');
     assert.equal((await remote.stats()).index, 'Vamana32');
+    // a reducer and LeanVec-OOD's sample queries pass through as wire vectors (JSON and base64)
+    const samples = clusteredVectors(20, DIM, 17, 6);
+    for (const [i, c] of [client, new QuiverClient({ url: t.url, apiKey: ADMIN, vectorEncoding: 'f32' })].entries()) {
+      const ood = await c.createCollection(`ood${i}`, { dimension: DIM, index: { type: 'hnsw', reduce: { method: 'leanvec-ood', dimension: 4, trainQueries: samples } } });
+      const reduced = (await ood.stats()).compression?.reducer;
+      assert.deepEqual([reduced?.method, reduced?.queriesHeld], ['leanvec-ood', samples.length]);
+      await ood.reindex({ type: 'vamana', graphDegree: 32, reduce: { method: 'leanvec-ood', dimension: 4, trainQueries: samples.slice(0, 10) } });
+      assert.equal((await ood.stats()).index, 'LeanVecOOD4,Vamana32');
+      assert.equal((await ood.stats()).compression?.reducer?.queriesHeld, 10);
+      await c.dropCollection(`ood${i}`);
+    }
     assert.deepEqual(await client.backup('from-client'), { name: 'from-client' });
     const copy = await Quiver.open({ path: join(t.dir, 'backups', 'from-client') });
     assert.equal(await copy.collection('docs').count(), 298);

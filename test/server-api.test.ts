@@ -60,7 +60,7 @@ describe('the HTTP API', () => {
       await bad({ name: 'x', dimension: 3, index: 'Bogus12' }, 400, 'INVALID_ARGUMENT', /Bogus12/);
       await bad({ name: 'x', dimension: 3, index: { type: 'hnsw', color: 1 } }, 400, 'INVALID_ARGUMENT', /color/);
       await bad({ name: 'x', dimension: 3, index: 'HNSW16,PQ8x8' }, 400, 'INVALID_ARGUMENT', /m is at most 3/);
-      await bad({ name: 'x', dimension: 3, index: 'FFT2,HNSW16' }, 501, 'UNSUPPORTED');
+      await bad({ name: 'x', dimension: 3, index: 'FFT3,HNSW16' }, 400, 'INVALID_ARGUMENT', /below the collection's dimension/);
       await bad({ name: 'x', dimension: 3, payloadIndexes: { year: 'date' } }, 400, 'INVALID_ARGUMENT', /payloadIndexes/);
       await bad({ name: 'x', dimension: 3, text: { stemming: 'french' } }, 400, 'INVALID_ARGUMENT', /stemming/);
       await bad({ name: 'x', dimension: 3, embedding: 'builtin' }, 400, 'DIMENSION_MISMATCH', /512/);
@@ -305,8 +305,8 @@ describe('the HTTP API', () => {
       assert.deepEqual((await t.call('POST', `${COL}/optimize`, { params: { name: 'm' } })).body, {});
       assert.deepEqual((await t.call('POST', `${COL}/optimize`, { params: { name: 'm' }, body: {} })).body, {});
       assert.equal((await t.call('GET', `${COL}/stats`, { params: { name: 'm' } })).body.deletedRecords, 0);
-      assertError(await t.call('POST', `${COL}/optimize`, { params: { name: 'm' }, body: { trainQueries: [[1, 2, 3]] } }), 501, 'UNSUPPORTED', /trainQueries/);
-      assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'PCA2,Vamana32' } }), 501, 'UNSUPPORTED', /reduction/);
+      assertError(await t.call('POST', `${COL}/optimize`, { params: { name: 'm' }, body: { trainQueries: [[1, 2, 3]] } }), 400, 'INVALID_ARGUMENT', /trainQueries train a LeanVec-OOD reducer/);
+      assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'PCA3,Vamana32' } }), 400, 'INVALID_ARGUMENT', /below the collection's dimension/);
       assert.deepEqual((await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'Vamana32,SQ8' } })).body, {});
       assert.equal((await t.call('GET', `${COL}/stats`, { params: { name: 'm' } })).body.index, 'Vamana32,SQ8');
       assertError(await t.call('POST', `${COL}/reindex`, { params: { name: 'm' }, body: { index: 'Nope1' } }), 400, 'INVALID_ARGUMENT', /Nope1/);

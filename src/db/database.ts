@@ -661,6 +661,8 @@ export class Quiver {
       })
       .finally(() => {
         this.indexing = null;
+        // sealed segments whose graph just completed may drop their float32 rows now (compressed collections)
+        this.releaseVectors();
         this.maybeScheduleBackground();
         // segments whose graph was building are skipped by the encoding pass: look at them again
         if (this.state === 'open') void this.compression.schedule();

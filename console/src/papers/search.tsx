@@ -7,7 +7,7 @@ import type { Hit } from 'quiverdb/client';
 
 /** A Mongo-style filter as the server takes it (checked there). */
 type Filter = Record<string, unknown>;
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PageProps } from '../app.js';
 import { describeError, formatNumber } from '../format.js';
 import { navigate } from '../route.js';
@@ -33,12 +33,18 @@ export function PapersSearchPage({ client, params }: PageProps) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  // the URL is the state: searching navigates, and a URL with ?q= runs its search (links and reloads work)
+  // the URL is the state: searching navigates, and a URL with ?q= runs its search (links and reloads work).
+  // The inputs start from the URL; later URL changes (back, a link) replace them — but not on the first
+  // run, which would overwrite what the user typed between the first paint and this effect.
+  const mounted = useRef(false);
   useEffect(() => {
-    setText(query);
-    setModeChoice(mode);
-    setSinceChoice(since);
-    setFilterText(filterParam);
+    if (mounted.current) {
+      setText(query);
+      setModeChoice(mode);
+      setSinceChoice(since);
+      setFilterText(filterParam);
+    }
+    mounted.current = true;
     if (query.trim() === '') {
       setResult(null);
       return;

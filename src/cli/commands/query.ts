@@ -66,15 +66,7 @@ export async function queryCommand(ctx: Context, options: QueryOptions): Promise
     for (const vector of vectors) {
       results.push(await collection.query({ vector, k, include, ...search, ...extra }));
     }
-    if (options.json) {
-      const plain = results.map((hits) => hits.map((h) => (h.vector ? { ...h, vector: Array.from(h.vector) } : h)));
-      process.stdout.write(JSON.stringify(results.length === 1 && options.vectorFile === undefined ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
-      return;
-    }
-    results.forEach((hits, q) => {
-      if (results.length > 1) process.stdout.write(`${q > 0 ? '\n' : ''}query ${q + 1}\n`);
-      process.stdout.write(hits.length === 0 ? 'no hits\n' : renderHits(hits) + '\n');
-    });
+    printResults(results, results.length > 1 || options.vectorFile !== undefined, options.json === true);
   } finally {
     await target.close?.();
   }
@@ -112,18 +104,32 @@ async function multivectorQuery(ctx: Context, options: QueryOptions): Promise<vo
     const collection = target.collection(options.collection);
     const results: TargetHit[][] = [];
     for (const multivector of queries) results.push(await collection.query({ multivector: multivector as number[][], k, include, ...search, ...(filter !== undefined ? { filter } : {}) }));
-    if (options.json) {
-      const plain = results.map((hits) => hits.map(({ vectors, ...h }: TargetHit & { vectors?: Float32Array[] }) => (vectors ? { ...h, vectors: vectors.map((v) => Array.from(v)) } : h)));
-      process.stdout.write(JSON.stringify(!several ? { hits: plain[0] } : { results: plain.map((hits) => ({ hits })) }) + '\n');
-      return;
-    }
-    results.forEach((hits, q) => {
-      if (results.length > 1) process.stdout.write(`${q > 0 ? '\n' : ''}query ${q + 1}\n`);
-      process.stdout.write(hits.length === 0 ? 'no hits\n' : renderHits(hits) + '\n');
-    });
+    printResults(results, several, options.json === true);
   } finally {
     await target.close?.();
   }
+}
+
+/**
+ * The hits of one query ({ hits } in JSON) or of several ({ results: [{ hits }] }, a "query N" heading
+ * each in text); vectors (a record's or a multi-vector record's) as plain number arrays in JSON.
+ */
+function printResults(results: TargetHit[][], several: boolean, json: boolean): void {
+  if (json) {
+    const plain = results.map((hits) =>
+      hits.map(({ vector, vectors, ...h }: TargetHit & { vectors?: Float32Array[] }) => ({
+        ...h,
+        ...(vector ? { vector: Array.from(vector) } : {}),
+        ...(vectors ? { vectors: vectors.map((v) => Array.from(v)) } : {}),
+      })),
+    );
+    process.stdout.write(JSON.stringify(several ? { results: plain.map((hits) => ({ hits })) } : { hits: plain[0] }) + '\n');
+    return;
+  }
+  results.forEach((hits, q) => {
+    if (results.length > 1) process.stdout.write(`${q > 0 ? '\n' : ''}query ${q + 1}\n`);
+    process.stdout.write(hits.length === 0 ? 'no hits\n' : renderHits(hits) + '\n');
+  });
 }
 
 function renderHits(hits: TargetHit[]): string {
